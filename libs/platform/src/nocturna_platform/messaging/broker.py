@@ -1,0 +1,82 @@
+"""The broker of one service: connection, middlewares, publishing with confirms, dead-letter topology."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.trace import TracerProvider
+
+from nocturna_platform.messaging.metrics import MessagingMetrics
+from nocturna_platform.messaging.reliability import ReliabilityPolicy
+from nocturna_platform.messaging.topology import Topology
+from nocturna_platform.settings import ServiceSettings
+
+
+def create_broker(
+    settings: ServiceSettings, metrics: MessagingMetrics, tracer_provider: TracerProvider | None = None
+) -> RabbitBroker:
+    """Telemetry outermost, then our acknowledgement policy; publisher confirms are on (FastStream default)."""
+    middlewares: list[Any] = []
+    if tracer_provider is not None:
+        middlewares.append(RabbitTelemetryMiddleware(tracer_provider=tracer_provider))
+    middlewares.append(ReliabilityPolicy(settings.messaging, metrics))
+    return RabbitBroker(
+        settings.amqp_url.get_secret_value(),
+        app_id=settings.service_name,
+        middlewares=middlewares,
+        graceful_timeout=10.0,
+        reconnect_interval=1.0,
+        fail_fast=False,
+        logger=None,
+    )
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    event_id: str
+    event_type: str
+    body: bytes
+    headers: dict[str, str]
+
+
+class RabbitEventPublisher:
+    """Publishes a batch concurrently on one channel and returns once every message is confirmed."""
+
+    def __init__(self, broker: RabbitBroker, topology: Topology, timeout_seconds: float = 10.0) -> None:
+        self._broker = broker
+        self._topology = topology
+        self._timeout = timeout_seconds
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        exchange = self._topology.exchange
+        async with asyncio.timeout(self._timeout):
+            await asyncio.gather(
+                *(
+                    self._broker.publish(
+                        message.body,
+                        exchange=exchange,
+                        routing_key=message.event_type,
+                        message_id=message.event_id,
+                        message_type=message.event_type,
+                        content_type="application/json",
+                        headers=message.headers,
+                        persist=True,
+                        mandatory=False,
+                    )
+                    for message in messages
+                )
+            )
+
+
+async def declare_dead_letter_queues(broker: RabbitBroker, topology: Topology, queues: Sequence[str]) -> None:
+    """Declared before consuming starts: a DLX without its queue would silently drop dead letters."""
+    await broker.declare_exchange(topology.dead_letter_exchange)
+    for queue_name in queues:
+        dlq = topology.dead_letter_queue(queue_name)
+        declared = await broker.declare_queue(dlq)
+        await declared.bind(topology.settings.dead_letter_exchange, routing_key=queue_name)

@@ -1,0 +1,59 @@
+"""Registering a service's event handlers as FastStream subscribers on their own queues."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from faststream import AckPolicy
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
+from nocturna_contracts.envelope import Envelope
+from nocturna_contracts.event import Event
+
+from nocturna_platform.messaging.meta import EventMeta
+from nocturna_platform.messaging.reliability import PoisonMessage, delivery_attempt
+from nocturna_platform.messaging.topology import Topology
+
+E = TypeVar("E", bound=Event)
+EventHandler = Callable[[E, EventMeta], Awaitable[None]]
+
+
+class EventSubscriptions:
+    """`on(UserRegistered, handler)` binds `<consumer>.<event_type>` to the exchange and calls the handler."""
+
+    def __init__(self, broker: RabbitBroker, topology: Topology, consumer: str) -> None:
+        self._broker = broker
+        self._topology = topology
+        self.consumer = consumer
+        self.queue_names: list[str] = []
+
+    def on(self, event_type: type[E], handler: EventHandler[E]) -> None:
+        consumer = self.consumer
+        queue = self._topology.queue(consumer, event_type.event_type)
+        self.queue_names.append(queue.name)
+
+        async def consume(envelope: Envelope, message: RabbitMessage) -> None:
+            if envelope.event_type != event_type.event_type:
+                raise PoisonMessage(f"{envelope.event_type} arrived on the queue of {event_type.event_type}")
+            event = event_type.model_validate(envelope.payload)
+            meta = EventMeta(
+                consumer=consumer,
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                occurred_at=envelope.occurred_at,
+                producer=envelope.producer,
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.causation_id,
+                delivery_attempt=delivery_attempt(dict(message.headers)),
+            )
+            await handler(event, meta)
+
+        consume.__name__ = f"{consumer}_{event_type.__name__}"
+        self._broker.subscriber(
+            queue,
+            self._topology.exchange,
+            ack_policy=AckPolicy.MANUAL,
+            title=queue.name,
+            description=f"{consumer} consumes {event_type.event_type}",
+        )(consume)

@@ -1,0 +1,21 @@
+"""What the auth use cases need from a unit of work."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self
+
+from nocturna_contracts.event import Event
+
+from nocturna_auth.domain.ports import UserRepository
+
+
+class AuthUnitOfWork(Protocol):
+    users: UserRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *args: object) -> None: ...
+
+    def publish(self, event: Event) -> None: ...
+
+    async def commit(self) -> None: ...

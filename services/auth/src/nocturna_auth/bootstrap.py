@@ -1,0 +1,47 @@
+"""Composition root of the auth service: the only module that knows the infrastructure."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI
+from nocturna_platform.ids import uuid7
+from nocturna_platform.shell import Persistence, ServiceShell
+
+from nocturna_auth.api.routes import router
+from nocturna_auth.application.issue_tokens import PasswordGrantHandler
+from nocturna_auth.application.register_user import RegisterUserHandler
+from nocturna_auth.application.use_cases import AuthUseCases, GetUserHandler
+from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
+from nocturna_auth.infrastructure.signing_keys import JwtAccessTokenIssuer, KeyEncryption, SqlSigningKeyStore
+from nocturna_auth.infrastructure.tables import MESSAGING, SCHEMA
+from nocturna_auth.infrastructure.unit_of_work import SqlAuthUnitOfWork
+from nocturna_auth.settings import AuthSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class AuthService:
+    def __init__(self, settings: AuthSettings | None = None) -> None:
+        settings = settings or AuthSettings()
+        self.shell = shell = ServiceShell(settings, persistence=Persistence(SCHEMA, MIGRATIONS, MESSAGING))
+        assert shell.session_factory is not None
+        uow = partial(SqlAuthUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        hashing = settings.password_hashing
+        hasher = Argon2PasswordHasher(hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism)
+        issuing = settings.issuing
+        keys = SqlSigningKeyStore(
+            shell.session_factory,
+            KeyEncryption(issuing.key_encryption_key.get_secret_value(), issuing.key_encryption_key_id),
+            shell.clock,
+        )
+        issuer = JwtAccessTokenIssuer(keys, issuing, shell.clock)
+        self.use_cases = AuthUseCases(
+            register_user=RegisterUserHandler(uow, hasher, shell.clock, uuid7),
+            password_grant=PasswordGrantHandler(uow, hasher, issuer, shell.clock, uuid7),
+            get_user=GetUserHandler(uow),
+            signing_keys=keys,
+        )
+        self.app: FastAPI = shell.create_app(title="Nocturna auth", version="1.0.0", routers=[router])
+        self.app.state.use_cases = self.use_cases

@@ -1,0 +1,14 @@
+"""The auth unit of work: users plus the shared outbox/inbox."""
+
+from __future__ import annotations
+
+from nocturna_platform.db.unit_of_work import SqlUnitOfWork
+
+from nocturna_auth.infrastructure.repositories import SqlUserRepository
+
+
+class SqlAuthUnitOfWork(SqlUnitOfWork):
+    users: SqlUserRepository
+
+    def _on_begin(self) -> None:
+        self.users = SqlUserRepository(self.session)

@@ -1,0 +1,44 @@
+"""Settings of the auth service."""
+
+from __future__ import annotations
+
+import base64
+
+from nocturna_platform.settings import HttpSettings, ServiceSettings
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+
+DEVELOPMENT_KEY = base64.b64encode(b"nocturna-development-only-key-32").decode()
+
+
+class TokenIssuingSettings(BaseModel):
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "nocturna"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    key_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
+    key_encryption_key_id: str = "dev"
+
+    @field_validator("key_encryption_key")
+    @classmethod
+    def _is_aes_256_key(cls, value: SecretStr) -> SecretStr:
+        if len(base64.b64decode(value.get_secret_value())) != 32:
+            raise ValueError("must be 32 bytes, base64-encoded (AES-256)")
+        return value
+
+
+class PasswordHashingSettings(BaseModel):
+    time_cost: int = Field(default=3, ge=1)
+    memory_cost_kib: int = Field(default=65_536, ge=8_192)
+    parallelism: int = Field(default=2, ge=1)
+
+
+class AuthSettings(ServiceSettings):
+    service_name: str = "auth"
+    http: HttpSettings = HttpSettings(port=8001)
+    issuing: TokenIssuingSettings = TokenIssuingSettings()
+    password_hashing: PasswordHashingSettings = PasswordHashingSettings()
+
+    @model_validator(mode="after")
+    def _no_development_secrets_in_production(self) -> AuthSettings:
+        if not self.is_development and self.issuing.key_encryption_key.get_secret_value() == DEVELOPMENT_KEY:
+            raise ValueError("ISSUING__KEY_ENCRYPTION_KEY must be set outside development")
+        return self

@@ -1,0 +1,42 @@
+"""HTTP routes of the chart service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from nocturna_platform.http.problems import Problem
+from nocturna_platform.security.dependencies import CurrentPrincipal
+from pydantic import BaseModel
+
+from nocturna_chart.application.use_cases import ChartUseCases
+
+router = APIRouter(tags=["charts"])
+
+
+def _use_cases(request: Request) -> ChartUseCases:
+    use_cases: ChartUseCases = request.app.state.use_cases
+    return use_cases
+
+
+UseCases = Annotated[ChartUseCases, Depends(_use_cases)]
+
+
+class EntitlementsView(BaseModel):
+    plan_code: str
+    charts_per_month: int | None
+    saved_charts: int | None
+    synastry: bool
+    transits: bool
+    batch: bool
+    updated_at: datetime
+
+
+@router.get("/api/v1/charts/entitlements", response_model=EntitlementsView)
+async def my_entitlements(principal: CurrentPrincipal, use_cases: UseCases) -> EntitlementsView:
+    """What the caller's plan allows, as the chart service currently knows it."""
+    projection = await use_cases.get_entitlements(principal.subject)
+    if projection is None:
+        raise Problem(404, "not_found", "No plan known yet", "A new account's plan arrives within seconds.")
+    return EntitlementsView(**projection.entitlements.__dict__, updated_at=projection.updated_at)

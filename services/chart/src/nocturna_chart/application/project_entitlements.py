@@ -1,0 +1,51 @@
+"""Use case: keep the entitlement projection in step with `subscription.subscription.changed.v1`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, Self
+from uuid import UUID
+
+from nocturna_platform.messaging.meta import EventMeta
+
+from nocturna_chart.domain.entitlements import EntitlementProjection
+
+
+class EntitlementRepository(Protocol):
+    async def get(self, user_id: UUID) -> EntitlementProjection | None: ...
+
+    async def put(self, projection: EntitlementProjection) -> None: ...
+
+
+class ChartUnitOfWork(Protocol):
+    entitlements: EntitlementRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *args: object) -> None: ...
+
+    async def claim(self, meta: EventMeta) -> bool: ...
+
+    async def commit(self) -> None: ...
+
+
+class ProjectEntitlementsHandler:
+    def __init__(self, uow: Callable[[], ChartUnitOfWork]) -> None:
+        self._uow = uow
+
+    async def __call__(self, projection: EntitlementProjection, meta: EventMeta) -> None:
+        async with self._uow() as uow:
+            if not await uow.claim(meta):
+                return
+            if projection.supersedes(await uow.entitlements.get(projection.user_id)):
+                await uow.entitlements.put(projection)
+            await uow.commit()
+
+
+class GetEntitlementsHandler:
+    def __init__(self, uow: Callable[[], ChartUnitOfWork]) -> None:
+        self._uow = uow
+
+    async def __call__(self, user_id: UUID) -> EntitlementProjection | None:
+        async with self._uow() as uow:
+            return await uow.entitlements.get(user_id)

@@ -1,0 +1,27 @@
+"""Settings of the gateway."""
+
+from __future__ import annotations
+
+from nocturna_platform.settings import HttpSettings, ServiceSettings
+from pydantic import BaseModel, Field
+
+
+class UpstreamSettings(BaseModel):
+    auth: str = "http://127.0.0.1:8001"
+    chart: str = "http://127.0.0.1:8002"
+    subscription: str = "http://127.0.0.1:8003"
+    geocoding: str = "http://127.0.0.1:8004"
+
+
+class ProxySettings(BaseModel):
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    read_timeout_seconds: float = Field(default=15.0, gt=0)
+    max_connections: int = Field(default=200, ge=1)
+    max_keepalive_connections: int = Field(default=50, ge=1)
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    http: HttpSettings = HttpSettings(port=8000)
+    upstreams: UpstreamSettings = UpstreamSettings()
+    proxy: ProxySettings = ProxySettings()

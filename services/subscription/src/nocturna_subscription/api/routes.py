@@ -1,0 +1,101 @@
+"""HTTP routes of the subscription service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from nocturna_platform.http.problems import Problem
+from nocturna_platform.security.dependencies import CurrentPrincipal
+from pydantic import BaseModel
+
+from nocturna_subscription.application.use_cases import SubscriptionUseCases
+from nocturna_subscription.domain.subscriptions import Entitlements, Plan
+
+router = APIRouter(tags=["subscriptions"])
+
+
+def _use_cases(request: Request) -> SubscriptionUseCases:
+    use_cases: SubscriptionUseCases = request.app.state.use_cases
+    return use_cases
+
+
+UseCases = Annotated[SubscriptionUseCases, Depends(_use_cases)]
+
+
+class EntitlementsView(BaseModel):
+    charts_per_month: int | None
+    saved_charts: int | None
+    synastry: bool
+    transits: bool
+    api_keys: int
+    rate_limit_per_minute: int
+    batch: bool
+
+    @classmethod
+    def of(cls, entitlements: Entitlements) -> EntitlementsView:
+        return cls(**entitlements.__dict__)
+
+
+class PriceView(BaseModel):
+    amount_minor: int
+    currency: str
+    interval: Literal["month", "year"]
+
+
+class PlanView(BaseModel):
+    code: str
+    name: str
+    price: PriceView
+    entitlements: EntitlementsView
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanView:
+        return cls(
+            code=plan.code,
+            name=plan.name,
+            price=PriceView(amount_minor=plan.price_minor, currency=plan.currency, interval=plan.interval),
+            entitlements=EntitlementsView.of(plan.entitlements),
+        )
+
+
+class PlanList(BaseModel):
+    items: list[PlanView]
+
+
+class PlanRef(BaseModel):
+    code: str
+    name: str
+
+
+class Period(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class SubscriptionView(BaseModel):
+    plan: PlanRef
+    status: str
+    current_period: Period
+    cancel_at_period_end: bool
+    entitlements: EntitlementsView
+
+
+@router.get("/api/v1/plans", response_model=PlanList)
+async def list_plans(use_cases: UseCases) -> PlanList:
+    return PlanList(items=[PlanView.of(plan) for plan in await use_cases.list_plans()])
+
+
+@router.get("/api/v1/subscriptions/me", response_model=SubscriptionView)
+async def my_subscription(principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
+    subscription = await use_cases.get_my_subscription(principal.subject)
+    if subscription is None:
+        raise Problem(404, "not_found", "No subscription yet", "A new account gets its plan within seconds.")
+    return SubscriptionView(
+        plan=PlanRef(code=subscription.plan.code, name=subscription.plan.name),
+        status=subscription.status,
+        current_period=Period(start=subscription.current_period_start, end=subscription.current_period_end),
+        cancel_at_period_end=subscription.cancel_at_period_end,
+        entitlements=EntitlementsView.of(subscription.plan.entitlements),
+    )

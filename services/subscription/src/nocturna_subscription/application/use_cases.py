@@ -1,0 +1,15 @@
+"""The use cases the subscription entrypoints may call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
+
+
+@dataclass(frozen=True)
+class SubscriptionUseCases:
+    start_free_subscription: StartFreeSubscriptionHandler
+    get_my_subscription: GetMySubscriptionHandler
+    list_plans: ListPlansHandler

@@ -1,0 +1,37 @@
+"""Composition root of the subscription service."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI
+from nocturna_platform.ids import uuid7
+from nocturna_platform.shell import Persistence, ServiceShell
+
+from nocturna_subscription.api.routes import router
+from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
+from nocturna_subscription.application.use_cases import SubscriptionUseCases
+from nocturna_subscription.consumers import user_registered
+from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
+from nocturna_subscription.infrastructure.tables import MESSAGING, SCHEMA
+from nocturna_subscription.settings import SubscriptionSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class SubscriptionService:
+    def __init__(self, settings: SubscriptionSettings | None = None) -> None:
+        settings = settings or SubscriptionSettings()
+        self.shell = shell = ServiceShell(settings, persistence=Persistence(SCHEMA, MIGRATIONS, MESSAGING))
+        assert shell.session_factory is not None
+        uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        self.use_cases = SubscriptionUseCases(
+            start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
+            get_my_subscription=GetMySubscriptionHandler(uow),
+            list_plans=ListPlansHandler(uow),
+        )
+        user_registered.subscribe(shell.messaging.subscriptions, self.use_cases.start_free_subscription)
+        self.app: FastAPI = shell.create_app(title="Nocturna subscription", version="1.0.0", routers=[router])
+        self.app.state.use_cases = self.use_cases
