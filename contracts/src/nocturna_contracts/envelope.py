@@ -26,12 +26,12 @@ EventId = Annotated[UUID, AfterValidator(_require_uuid7)]
 
 
 class Envelope(ContractModel):
-    """One message on `nocturna.events`; `event_id` is also the AMQP message_id and the inbox key.
+    """One message on `nocturna.events`; `producer` is the first part of `event_type`.
 
-    `producer` is the first segment of `event_type`; `payload` is the event in its JSON form.
+    `payload` is the event in its JSON form: read it with `payload_as` or `parse_event`.
     """
 
-    event_id: EventId
+    event_id: Annotated[EventId, Field(description="UUIDv7; also the AMQP message_id and the inbox key")]
     event_type: Annotated[str, Field(pattern=EVENT_TYPE_PATTERN)]
     occurred_at: UtcDateTime
     producer: Annotated[str, Field(pattern=PRODUCER_PATTERN)]
