@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from nocturna_contracts.auth.v1 import UserRegistered
+from nocturna_contracts.envelope import Envelope
+from nocturna_contracts.errors import UnknownEventTypeError
+from nocturna_contracts.event import Event
+from nocturna_contracts.subscription.v1 import SubscriptionChanged
+
+EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
+    {
+        UserRegistered.event_type: UserRegistered,
+        SubscriptionChanged.event_type: SubscriptionChanged,
+    }
+)
+
+
+def parse_event(envelope: Envelope) -> Event:
+    event_class = EVENT_TYPES.get(envelope.event_type)
+    if event_class is None:
+        raise UnknownEventTypeError(envelope.event_type)
+    return envelope.payload_as(event_class)
