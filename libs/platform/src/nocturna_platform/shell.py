@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -30,6 +31,8 @@ from nocturna_platform.observability.telemetry import (
     instrument_redis,
     instrument_sqlalchemy,
 )
+from nocturna_platform.security.jwks import JwksCache
+from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.settings import ServiceSettings
 
 Hook = Callable[[], Awaitable[None]]
@@ -79,6 +82,7 @@ class ServiceShell:
                 tables=persistence.tables if persistence else None,
                 tracer_provider=self.tracer_provider,
             )
+        self._jwks_http = httpx.AsyncClient(timeout=httpx.Timeout(3.0, connect=1.0))
         self._on_start: list[Hook] = []
         self._on_stop: list[Hook] = []
 
@@ -107,7 +111,7 @@ class ServiceShell:
         routers: Sequence[APIRouter],
         extra_checks: Sequence[ReadinessCheck] = (),
     ) -> FastAPI:
-        return create_app(
+        app = create_app(
             settings=self.settings,
             title=title,
             version=version,
@@ -117,6 +121,10 @@ class ServiceShell:
             lifespan=self._lifespan,
             tracer_provider=self.tracer_provider,
         )
+        app.state.token_verifier = TokenVerifier(
+            self.settings.tokens, JwksCache(self.settings.tokens, self._jwks_http), self.clock
+        )
+        return app
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
@@ -132,6 +140,7 @@ class ServiceShell:
             if self.messaging is not None:
                 await self.messaging.stop()
             await self.redis.aclose()
+            await self._jwks_http.aclose()
             if self.engine is not None:
                 await self.engine.dispose()
 

@@ -24,11 +24,13 @@ class ChartService:
         settings = settings or ChartSettings()
         self.shell = shell = ServiceShell(settings, persistence=Persistence(SCHEMA, MIGRATIONS, MESSAGING))
         assert shell.session_factory is not None
+        messaging = shell.messaging
+        assert messaging is not None
         uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
         )
-        subscription_changed.subscribe(shell.messaging.subscriptions, self.use_cases.project_entitlements)
+        subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
         self.app: FastAPI = shell.create_app(title="Nocturna chart", version="1.0.0", routers=[router])
         self.app.state.use_cases = self.use_cases

@@ -26,12 +26,14 @@ class SubscriptionService:
         settings = settings or SubscriptionSettings()
         self.shell = shell = ServiceShell(settings, persistence=Persistence(SCHEMA, MIGRATIONS, MESSAGING))
         assert shell.session_factory is not None
+        messaging = shell.messaging
+        assert messaging is not None
         uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
         self.use_cases = SubscriptionUseCases(
             start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
             get_my_subscription=GetMySubscriptionHandler(uow),
             list_plans=ListPlansHandler(uow),
         )
-        user_registered.subscribe(shell.messaging.subscriptions, self.use_cases.start_free_subscription)
+        user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
         self.app: FastAPI = shell.create_app(title="Nocturna subscription", version="1.0.0", routers=[router])
         self.app.state.use_cases = self.use_cases

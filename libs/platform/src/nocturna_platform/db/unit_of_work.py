@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
 from typing import Self
 
 from nocturna_contracts.event import Event
@@ -43,12 +42,7 @@ class SqlUnitOfWork:
     def _on_begin(self) -> None:
         """Hook for subclasses: build repositories on `self.session`."""
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         try:
             if not self._committed:
                 await self.session.rollback()

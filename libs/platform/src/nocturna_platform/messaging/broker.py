@@ -41,7 +41,7 @@ class OutgoingMessage:
     event_id: str
     event_type: str
     body: bytes
-    headers: dict[str, str]
+    headers: dict[str, Any]
 
 
 class RabbitEventPublisher:
@@ -64,7 +64,7 @@ class RabbitEventPublisher:
                         message_id=message.event_id,
                         message_type=message.event_type,
                         content_type="application/json",
-                        headers=message.headers,
+                        headers=dict(message.headers),
                         persist=True,
                         mandatory=False,
                     )

@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import BaseMiddleware
@@ -68,7 +68,7 @@ class ReliabilityMiddleware(BaseMiddleware):
         exc_val: BaseException | None = None,
         exc_tb: TracebackType | None = None,
     ) -> bool:
-        raw: AbstractIncomingMessage = self.msg
+        raw = cast(AbstractIncomingMessage, self.msg)  # the aio-pika delivery FastStream hands middlewares
         queue = self._queue_name()
         metrics = self._policy.metrics
         metrics.consume_duration.labels(queue).observe(time.perf_counter() - self._started)

@@ -40,22 +40,24 @@ class Topology:
         }
         if self.settings.queue_expires_ms:
             arguments["x-expires"] = self.settings.queue_expires_ms
-        return RabbitQueue(
+        queue: RabbitQueue = RabbitQueue(  # type: ignore[call-overload]
             name,
             queue_type=QueueType.QUORUM,
             durable=True,
-            arguments=arguments,  # type: ignore[arg-type]
+            arguments=arguments,
             routing_key=event_type,
         )
+        return queue
 
     def dead_letter_queue(self, queue_name: str) -> RabbitQueue:
         arguments: dict[str, Any] = {}
         if self.settings.queue_expires_ms:
             arguments["x-expires"] = self.settings.queue_expires_ms
-        return RabbitQueue(
+        dlq: RabbitQueue = RabbitQueue(  # type: ignore[call-overload]
             f"{queue_name}.dlq",
             queue_type=QueueType.QUORUM,
             durable=True,
-            arguments=arguments,  # type: ignore[arg-type]
+            arguments=arguments,
             routing_key=queue_name,
         )
+        return dlq

@@ -34,7 +34,7 @@ _ALGORITHMS = (ALGORITHM,)
 _REQUIRED_CLAIMS = ("sub", "jti", "exp", "iat")
 
 
-class InvalidToken(Exception):  # noqa: N818 - the name other services import
+class InvalidToken(Exception):
     """The token proves nothing; `reason` is for logs and tests, never for the client."""
 
     def __init__(self, reason: Reason) -> None:

@@ -77,7 +77,7 @@ async def _amqp_reachable(url: str) -> None:
 
 def _docker_answers() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env(timeout=2).ping()
     except Exception:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from nocturna_contracts.auth import UserRegistered
+from nocturna_contracts.auth.v1 import UserRegistered
 
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.users import EmailAlreadyRegistered, PasswordHasher, User, normalise_email

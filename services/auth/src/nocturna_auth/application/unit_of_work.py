@@ -10,7 +10,8 @@ from nocturna_auth.domain.ports import UserRepository
 
 
 class AuthUnitOfWork(Protocol):
-    users: UserRepository
+    @property
+    def users(self) -> UserRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from nocturna_auth.domain.users import User
 from nocturna_auth.infrastructure.tables import UserRow
@@ -46,7 +46,7 @@ class SqlUserRepository:
 
     async def by_email(self, email: str) -> User | None:
         row = (
-            await self._session.execute(select(UserRow).where(UserRow.email == email))
+            await self._session.execute(select(UserRow).where(col(UserRow.email) == email))
         ).scalar_one_or_none()
         return _to_domain(row) if row else None
 

@@ -13,8 +13,8 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nocturna_platform.ids import uuid7
 from nocturna_platform.security.signing import SigningKey, issue_access_token
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col, select
 
 from nocturna_auth.application.issue_tokens import IssuedTokens
 from nocturna_auth.domain.users import User
@@ -62,9 +62,9 @@ class SqlSigningKeyStore:
         async with self._session_factory() as session:
             rows = (
                 await session.execute(
-                    select(SigningKeyRow.public_jwk)
-                    .where(SigningKeyRow.retired_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(SigningKeyRow.created_at.desc())  # type: ignore[attr-defined]
+                    select(col(SigningKeyRow.public_jwk))
+                    .where(col(SigningKeyRow.retired_at).is_(None))
+                    .order_by(col(SigningKeyRow.created_at).desc())
                 )
             ).scalars()
             return [json.loads(jwk) for jwk in rows]
@@ -74,8 +74,8 @@ class SqlSigningKeyStore:
             row = (
                 await session.execute(
                     select(SigningKeyRow)
-                    .where(SigningKeyRow.retired_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(SigningKeyRow.created_at.desc())  # type: ignore[attr-defined]
+                    .where(col(SigningKeyRow.retired_at).is_(None))
+                    .order_by(col(SigningKeyRow.created_at).desc())
                     .limit(1)
                 )
             ).scalar_one_or_none()

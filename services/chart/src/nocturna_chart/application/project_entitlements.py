@@ -18,7 +18,8 @@ class EntitlementRepository(Protocol):
 
 
 class ChartUnitOfWork(Protocol):
-    entitlements: EntitlementRepository
+    @property
+    def entitlements(self) -> EntitlementRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

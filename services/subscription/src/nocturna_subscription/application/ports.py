@@ -24,8 +24,11 @@ class SubscriptionRepository(Protocol):
 
 
 class SubscriptionUnitOfWork(Protocol):
-    plans: PlanRepository
-    subscriptions: SubscriptionRepository
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from nocturna_subscription.domain.subscriptions import Entitlements, Plan, Subscription
 from nocturna_subscription.infrastructure.tables import PlanRow, SubscriptionRow
@@ -33,7 +33,7 @@ class SqlPlanRepository:
 
     async def list_active(self) -> list[Plan]:
         rows = await self._session.execute(
-            select(PlanRow).where(PlanRow.retired_at.is_(None)).order_by(PlanRow.price_minor)  # type: ignore[union-attr]
+            select(PlanRow).where(col(PlanRow.retired_at).is_(None)).order_by(col(PlanRow.price_minor))
         )
         return [_plan(row) for row in rows.scalars()]
 
@@ -45,8 +45,8 @@ class SqlSubscriptionRepository:
     async def for_user(self, user_id: UUID) -> Subscription | None:
         result = await self._session.execute(
             select(SubscriptionRow, PlanRow)
-            .join(PlanRow, PlanRow.code == SubscriptionRow.plan_code)  # type: ignore[arg-type]
-            .where(SubscriptionRow.user_id == user_id)
+            .join(PlanRow, col(PlanRow.code) == col(SubscriptionRow.plan_code))
+            .where(col(SubscriptionRow.user_id) == user_id)
         )
         found = result.first()
         if found is None:
@@ -56,7 +56,7 @@ class SqlSubscriptionRepository:
             id=row.id,
             user_id=row.user_id,
             plan=_plan(plan),
-            status=row.status,
+            status=row.status,  # type: ignore[arg-type]
             current_period_start=row.current_period_start,
             current_period_end=row.current_period_end,
             cancel_at_period_end=row.cancel_at_period_end,

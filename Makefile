@@ -1,0 +1,49 @@
+# Nocturna backend. `make run` starts the fleet; `make test` runs every check CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
+
+.PHONY: install lock lint typecheck imports test test-fast run migrate bench docs clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+	uv venv --quiet --allow-existing --python 3.11 $(VENV)
+	VIRTUAL_ENV=$(VENV) uv pip sync --quiet requirements.lock
+	@touch $@
+
+lock:
+	uv lock
+	uv export --quiet --format requirements-txt --all-packages --output-file requirements.lock
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy -p nocturna_contracts -p nocturna_platform -p nocturna_auth -p nocturna_chart -p nocturna_subscription -p nocturna_geocoding -p nocturna_gateway
+	$(BIN)/lint-imports
+	$(BIN)/python -m nocturna_contracts.schemas check
+
+test: lint
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not e2e"
+
+run: install
+	scripts/run.sh
+
+migrate: install
+	scripts/migrate.sh
+
+bench: install
+	$(BIN)/python -m bench
+
+docs: install
+	$(BIN)/python -m nocturna_platform.messaging.asyncapi docs/asyncapi.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

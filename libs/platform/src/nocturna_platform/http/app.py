@@ -1,0 +1,66 @@
+"""The shell every service's HTTP side is built with; a service passes its routers, checks and settings.
+
+Decisions: `/health/*` and `/metrics` are left out of the OpenAPI document (they are for the platform, not API
+clients, and the gateway merges the documents), out of traces, and out of INFO access logs. The docs UI is
+served only in development; `/openapi.json` always, for the gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from starlette.middleware import Middleware
+
+from nocturna_platform.http.health import LIVE_PATH, READY_PATH, ReadinessCheck, health_router
+from nocturna_platform.http.metrics import METRICS_PATH, ServiceMetrics, metrics_router
+from nocturna_platform.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from nocturna_platform.http.problems import install_problem_handlers, problem_responses
+from nocturna_platform.observability.telemetry import instrument_fastapi
+from nocturna_platform.settings import ServiceSettings
+
+OPERATIONAL_PATHS = (LIVE_PATH, READY_PATH, METRICS_PATH)
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    version: str,
+    routers: Sequence[APIRouter],
+    readiness_checks: Sequence[ReadinessCheck],
+    metrics: ServiceMetrics,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    tracer_provider: TracerProvider | None = None,
+    middleware: Sequence[Middleware] = (),
+) -> FastAPI:
+    """A FastAPI app with problem+json errors, request ids, metrics, access logs, probes and (given a
+    provider) tracing. `middleware` (e.g. CORS) runs inside ours, so it sees the request id and is counted."""
+    development = settings.is_development
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        debug=False,
+        docs_url="/docs" if development else None,
+        redoc_url=None,
+        responses=problem_responses(422, 500),
+        # One tracing mechanism: the OpenTelemetry instrumentor below, not FastAPI's built-in one, which
+        # would otherwise switch itself on whenever a global provider is set.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+        middleware=[
+            Middleware(RequestContextMiddleware, metrics=metrics, quiet_paths=OPERATIONAL_PATHS),
+            Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.http.max_body_bytes),
+            *middleware,
+        ],
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router(readiness_checks))
+    app.include_router(metrics_router(metrics))
+    for router in routers:
+        app.include_router(router)
+    if tracer_provider is not None:
+        instrument_fastapi(app, tracer_provider, untraced_paths=OPERATIONAL_PATHS)
+    return app

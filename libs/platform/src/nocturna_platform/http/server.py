@@ -1,0 +1,56 @@
+"""Runs an app under uvicorn with our logging; returns normally after a graceful SIGTERM/SIGINT shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from nocturna_platform.settings import HttpSettings
+
+# Below Kubernetes' default 30 s grace period, so in-flight requests finish before the SIGKILL.
+_GRACEFUL_SHUTDOWN_SECONDS = 25
+_SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises the captured signal after shutting down, which kills the process before the caller
+    can finish its own shutdown; `serve` installs handlers that only ask the server to exit."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(app: FastAPI, settings: HttpSettings) -> None:
+    """Serve until SIGTERM or SIGINT (a second SIGINT forces exit), then drain requests and run the lifespan
+    shutdown. Access lines come from our middleware and client IPs are not taken from proxy headers."""
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    server = _Server(config)
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in _SHUTDOWN_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, server.handle_exit, sig, None)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or no signal support: the caller stops the server another way
+        installed.append(sig)
+    try:
+        await server.serve()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

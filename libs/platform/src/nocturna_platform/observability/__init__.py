@@ -1,0 +1,1 @@
+"""Logs, traces and the request context they share."""
