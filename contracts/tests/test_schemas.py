@@ -158,6 +158,26 @@ def test_the_cli_write_refuses_a_breaking_change(tmp_path: Path, capsys: pytest.
     assert not check_schemas(tmp_path).ok
 
 
+def test_the_cli_check_judges_compatibility_against_another_branch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_schemas(tmp_path)
+    edit_schema(tmp_path, SUBSCRIPTION_CHANGED, with_legacy_required_property)
+
+    assert main(["check", "--against", str(tmp_path)]) == 1
+
+    err = capsys.readouterr().err
+    assert f"Changes from {tmp_path}:" in err
+    assert f"BREAKING: {SUBSCRIPTION_CHANGED} $.legacy_plan: property removed" in err
+
+
+def test_the_cli_check_refuses_a_missing_baseline(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "--against", str(tmp_path / "absent")])
+
+    assert exit_.value.code == 2
+
+
 def test_the_module_runs_as_a_command() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "nocturna_contracts.schemas", "check"],
