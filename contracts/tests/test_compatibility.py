@@ -166,6 +166,11 @@ BREAKING = [
         {("$", ChangeKind.KEYWORD_CHANGED)},
         id="unmodelled-keyword",
     ),
+    pytest.param(
+        put("properties/user_id/allOf", [{"minLength": 1}, {"maxLength": 36}]),
+        {("$.user_id", ChangeKind.KEYWORD_CHANGED)},
+        id="all-of-with-two-members",
+    ),
 ]
 
 ALLOWED = [
