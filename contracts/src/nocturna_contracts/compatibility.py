@@ -14,11 +14,11 @@ from typing import Any, NamedTuple
 
 Schema = Mapping[str, Any]
 
-ANNOTATIONS = frozenset(
+_ANNOTATIONS = frozenset(
     {"title", "description", "examples", "deprecated", "readOnly", "writeOnly", "$comment", "$schema", "$id"}
 )
 _CONTAINERS = frozenset({"$defs", "definitions"})
-CONSTRAINTS = (
+_CONSTRAINTS = (
     "format",
     "pattern",
     "minimum",
@@ -36,8 +36,8 @@ CONSTRAINTS = (
 )
 _MODELLED = frozenset(
     {"type", "enum", "const", "default", "properties", "required", "additionalProperties", "items"}
-    | {"anyOf", "oneOf", "allOf", "$ref"}
-    | set(CONSTRAINTS)
+    | {"anyOf", "oneOf", "$ref"}
+    | set(_CONSTRAINTS)
 )
 
 
@@ -155,7 +155,7 @@ class _Diff:
             self.add(ChangeKind.TYPE_CHANGED, path, f"{_labels([old])} → {_labels([new])}")
             return
         self._compare_enums(before, after, path)
-        for keyword in CONSTRAINTS:
+        for keyword in _CONSTRAINTS:
             if before.get(keyword) != after.get(keyword):
                 detail = f"{keyword} {_show(before.get(keyword))} → {_show(after.get(keyword))}"
                 self.add(ChangeKind.CONSTRAINT_CHANGED, path, detail)
@@ -163,7 +163,7 @@ class _Diff:
             self._compare_objects(before, after, path, seen)
         if "items" in before or "items" in after:
             self.compare(before.get("items", {}), after.get("items", {}), f"{path}[]", seen)
-        for keyword in sorted((before.keys() | after.keys()) - _MODELLED - ANNOTATIONS - _CONTAINERS):
+        for keyword in sorted((before.keys() | after.keys()) - _MODELLED - _ANNOTATIONS - _CONTAINERS):
             old_value = _canonical(before.get(keyword), self.old_root)
             if old_value != _canonical(after.get(keyword), self.new_root):
                 self.add(ChangeKind.KEYWORD_CHANGED, path, f"{keyword} changed")
@@ -263,7 +263,7 @@ def _alternatives(resolved: _Resolved, root: Schema) -> tuple[bool, list[_Resolv
             ]
             return "null" in types, alternatives
         return (True, []) if types == "null" else (False, [resolved])
-    shared = {k: v for k, v in schema.items() if k not in {key, "default"} and k not in ANNOTATIONS}
+    shared = {k: v for k, v in schema.items() if k not in {key, "default"} and k not in _ANNOTATIONS}
     nullable, alternatives = False, []
     for member in schema[key]:
         branch = _resolve(member, root)

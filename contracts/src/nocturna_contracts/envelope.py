@@ -13,7 +13,7 @@ from nocturna_contracts.timestamps import UtcDateTime
 EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
 PRODUCER_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-E = TypeVar("E", bound=Event)
+EventT = TypeVar("EventT", bound=Event)
 
 
 def _require_uuid7(value: UUID) -> UUID:
@@ -71,7 +71,7 @@ class Envelope(ContractModel):
             payload=event.model_dump(mode="json"),
         )
 
-    def payload_as(self, event_class: type[E]) -> E:
+    def payload_as(self, event_class: type[EventT]) -> EventT:
         if event_class.event_type != self.event_type:
             raise EventTypeMismatchError(expected=event_class.event_type, actual=self.event_type)
         return event_class.model_validate(self.payload)

@@ -30,7 +30,7 @@ class SchemaCheck(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return not self.files
+        return not self.files and not breaking(self.changes)
 
 
 class BreakingChangeError(Exception):
@@ -61,7 +61,8 @@ def read_schemas(directory: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def check_schemas(directory: Path) -> SchemaCheck:
+def check_schemas(directory: Path, *, against: Path | None = None) -> SchemaCheck:
+    """Files of `directory` that differ from the models, and the changes from `against` (default: itself)."""
     generated = generate_schemas()
     committed_names = {path.name.removesuffix(".json") for path in directory.glob("*.json")}
     files = []
@@ -73,7 +74,7 @@ def check_schemas(directory: Path) -> SchemaCheck:
             files.append(f"{path.name} has no model: EVENT_TYPES does not list {name!r}")
         elif path.read_text(encoding="utf-8") != render(generated[name]):
             files.append(f"{path.name} differs from its model")
-    return SchemaCheck(files, diff_catalogs(read_schemas(directory), generated))
+    return SchemaCheck(files, diff_catalogs(read_schemas(against or directory), generated))
 
 
 def write_schemas(directory: Path, *, allow_breaking: bool = False) -> list[Change]:
@@ -92,26 +93,36 @@ def write_schemas(directory: Path, *, allow_breaking: bool = False) -> list[Chan
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nocturna_contracts.schemas", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m nocturna_contracts.schemas",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["check", "write"])
     parser.add_argument("--dir", type=Path, default=SCHEMA_DIR, help=f"default: {SCHEMA_DIR}")
+    parser.add_argument(
+        "--against", type=Path, metavar="DIR", help="check: judge compatibility from these schemas instead"
+    )
     parser.add_argument(
         "--allow-breaking",
         action="store_true",
         help="write even a breaking change: only to retire an event type every consumer has left",
     )
     args = parser.parse_args(argv)
+    if args.against is not None and not args.against.is_dir():
+        parser.error(f"--against {args.against} is not a directory")
     if args.command == "check":
-        return _check(args.dir)
+        return _check(args.dir, against=args.against)
     return _write(args.dir, allow_breaking=args.allow_breaking)
 
 
-def _check(directory: Path) -> int:
-    result = check_schemas(directory)
+def _check(directory: Path, *, against: Path | None) -> int:
+    result = check_schemas(directory, against=against)
     if result.ok:
         sys.stdout.write(f"{directory}: every schema matches its model\n")
         return 0
-    lines = [f"{directory} does not match the models:", *result.files, *map(str, result.changes)]
+    header = f"{directory} does not match the models:" if result.files else f"Changes from {against}:"
+    lines = [header, *result.files, *map(str, result.changes)]
     if breaking(result.changes):
         lines.append(
             "A breaking change needs a new event type (.vN) beside the old one: see contracts/README.md."

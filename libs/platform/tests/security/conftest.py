@@ -13,13 +13,16 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from joserfc import jwt
-from nocturna_platform.security import JwksCache, SigningKey, TokenVerifier, issue_access_token
+from nocturna_platform.security import InvalidToken, JwksCache, SigningKey, TokenVerifier, issue_access_token
 from nocturna_platform.settings import TokenVerificationSettings
 
 JWKS_URL = "http://auth.test/.well-known/jwks.json"
 ISSUER = "https://auth.test"
 AUDIENCE = "nocturna"
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+Rejection = Callable[..., Awaitable[str]]
+"""`await rejection(token, by=...)`: why a verifier (the `verifier` fixture by default) refuses `token`."""
 
 
 @dataclass
@@ -108,6 +111,16 @@ def jwks(settings: TokenVerificationSettings, jwks_http: httpx.AsyncClient, cloc
 @pytest.fixture
 def verifier(settings: TokenVerificationSettings, jwks: JwksCache, clock: FakeClock) -> TokenVerifier:
     return TokenVerifier(settings, jwks, clock=clock.now)
+
+
+@pytest.fixture
+def rejection(verifier: TokenVerifier) -> Rejection:
+    async def rejection(token: str, by: TokenVerifier | None = None) -> str:
+        with pytest.raises(InvalidToken) as caught:
+            await (by or verifier).verify(token)
+        return caught.value.reason
+
+    return rejection
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from uuid import uuid4
 
 import httpx
 import pytest
 from joserfc.jwk import ECKey, RSAKey
 from nocturna_platform.security import (
-    InvalidToken,
     JwksCache,
     KeySetUnavailableError,
     Principal,
@@ -21,13 +19,7 @@ from nocturna_platform.security import (
 from nocturna_platform.settings import TokenVerificationSettings
 
 if TYPE_CHECKING:
-    from .conftest import FakeClock, FakeJwksServer
-
-
-async def _rejection(verifier: TokenVerifier, token: str) -> str:
-    with pytest.raises(InvalidToken) as caught:
-        await verifier.verify(token)
-    return caught.value.reason
+    from .conftest import FakeClock, FakeJwksServer, Rejection
 
 
 async def test_the_key_set_is_fetched_once_and_cached(
@@ -52,28 +44,35 @@ async def test_a_stale_key_set_is_fetched_again(
 
 
 async def test_an_unknown_kid_triggers_one_refresh_within_the_rate_limit(
-    verifier: TokenVerifier, issue: Callable[..., str], jwks_server: FakeJwksServer, clock: FakeClock
+    rejection: Rejection,
+    verifier: TokenVerifier,
+    issue: Callable[..., str],
+    jwks_server: FakeJwksServer,
+    clock: FakeClock,
 ) -> None:
     await verifier.verify(issue())
     clock.advance(60)
     strangers = [SigningKey.generate(kid=f"random-{n}") for n in range(20)]
 
-    reasons = [await _rejection(verifier, issue(key=stranger, now=clock.now())) for stranger in strangers]
+    reasons = [await rejection(issue(key=stranger, now=clock.now())) for stranger in strangers]
     clock.advance(9)
-    reasons.append(await _rejection(verifier, issue(key=strangers[0], now=clock.now())))
+    reasons.append(await rejection(issue(key=strangers[0], now=clock.now())))
 
     assert set(reasons) == {"unknown_kid"}
     assert jwks_server.requests == 2
 
 
 async def test_an_unknown_kid_may_refresh_again_once_the_rate_limit_has_passed(
-    verifier: TokenVerifier, issue: Callable[..., str], jwks_server: FakeJwksServer, clock: FakeClock
+    rejection: Rejection,
+    issue: Callable[..., str],
+    jwks_server: FakeJwksServer,
+    clock: FakeClock,
 ) -> None:
     stranger = SigningKey.generate(kid="random")
-    await _rejection(verifier, issue(key=stranger))
+    await rejection(issue(key=stranger))
     clock.advance(10)
 
-    await _rejection(verifier, issue(key=stranger, now=clock.now()))
+    await rejection(issue(key=stranger, now=clock.now()))
 
     assert jwks_server.requests == 2
 
@@ -117,14 +116,18 @@ async def test_a_rotated_in_key_is_accepted_after_a_refresh_and_the_old_one_whil
 
 
 async def test_a_key_no_longer_listed_is_rejected_once_the_cache_expires(
-    verifier: TokenVerifier, issue: Callable[..., str], jwks_server: FakeJwksServer, clock: FakeClock
+    rejection: Rejection,
+    verifier: TokenVerifier,
+    issue: Callable[..., str],
+    jwks_server: FakeJwksServer,
+    clock: FakeClock,
 ) -> None:
     await verifier.verify(issue())
     new_key = SigningKey.generate(kid="key-2")
     jwks_server.keys = [new_key]
     clock.advance(301)
 
-    assert await _rejection(verifier, issue(now=clock.now())) == "unknown_kid"
+    assert await rejection(issue(now=clock.now())) == "unknown_kid"
     assert (await verifier.verify(issue(key=new_key, now=clock.now()))).token_id
 
 
@@ -175,17 +178,18 @@ async def test_only_p256_signature_keys_are_taken_from_the_jwks(signing_key: Sig
 
 
 async def test_a_static_key_set_verifies_with_a_real_clock(
-    settings: TokenVerificationSettings, signing_key: SigningKey, issue: Callable[..., str]
+    rejection: Rejection,
+    settings: TokenVerificationSettings,
+    signing_key: SigningKey,
+    issue: Callable[..., str],
 ) -> None:
     now = datetime.now(UTC)
-    verifier = TokenVerifier(
+    static = TokenVerifier(
         settings, StaticKeySet.from_signing_keys(signing_key), clock=lambda: datetime.now(UTC)
     )
 
-    principal = await verifier.verify(issue(now=now, token_id="static"))
+    principal = await static.verify(issue(now=now, token_id="static"))
 
     assert principal.token_id == "static"
     assert principal.expires_at - now < timedelta(minutes=15, seconds=1)
-    assert (
-        await _rejection(verifier, issue(key=SigningKey.generate(), token_id=str(uuid4()))) == "unknown_kid"
-    )
+    assert await rejection(issue(key=SigningKey.generate(), now=now), by=static) == "unknown_kid"
