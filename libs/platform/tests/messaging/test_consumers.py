@@ -123,9 +123,9 @@ async def test_a_crash_before_ack_is_redelivered_with_exactly_one_effect(clean_o
     async def crash_after_effect(event, meta) -> None:
         await record(event, meta)
         if len(calls) == 1:
-            proxy.cut()  # the process "dies" after its commit, before the ack reaches the broker
-            await asyncio.sleep(0.5)
-            proxy.restore()
+            # the process "dies" after its commit, before the ack reaches the broker; the outage ends later
+            asyncio.get_running_loop().call_later(0.5, proxy.restore)
+            proxy.cut()
 
     messaging = h.messaging(h.settings_via(proxy, "crash"), relay=False)
     messaging.subscriptions.on(h.event, crash_after_effect)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.sdk.trace import TracerProvider
@@ -17,11 +18,22 @@ from starlette.middleware import Middleware
 from nocturna_platform.http.health import LIVE_PATH, READY_PATH, ReadinessCheck, health_router
 from nocturna_platform.http.metrics import METRICS_PATH, ServiceMetrics, metrics_router
 from nocturna_platform.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from nocturna_platform.http.problems import install_problem_handlers, problem_responses
+from nocturna_platform.http.problems import (
+    install_problem_handlers,
+    problem_responses,
+    use_problem_media_type,
+)
 from nocturna_platform.observability.telemetry import instrument_fastapi
 from nocturna_platform.settings import ServiceSettings
 
 OPERATIONAL_PATHS = (LIVE_PATH, READY_PATH, METRICS_PATH)
+
+
+class ServiceApp(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        document = super().openapi()
+        use_problem_media_type(document)
+        return document
 
 
 def create_app(
@@ -39,7 +51,7 @@ def create_app(
     """A FastAPI app with problem+json errors, request ids, metrics, access logs, probes and (given a
     provider) tracing. `middleware` (e.g. CORS) runs inside ours, so it sees the request id and is counted."""
     development = settings.is_development
-    app = FastAPI(
+    app = ServiceApp(
         title=title,
         version=version,
         lifespan=lifespan,

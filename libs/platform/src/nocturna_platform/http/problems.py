@@ -107,14 +107,22 @@ class ProblemResponse(JSONResponse):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries declaring problem+json answers, e.g. `responses=problem_responses(404, 409)`."""
-    return {
-        status: {
-            "model": ProblemDetail,
-            "description": _http_title(status),
-            "content": {PROBLEM_MEDIA_TYPE: {}},
-        }
-        for status in statuses
-    }
+    return {status: {"model": ProblemDetail, "description": _http_title(status)} for status in statuses}
+
+
+def use_problem_media_type(openapi: dict[str, Any]) -> None:
+    """FastAPI documents every `model=` response as application/json; move ProblemDetail bodies to
+    application/problem+json, which is what they are served as."""
+    reference = "#/components/schemas/" + ProblemDetail.__name__
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                body = content.get("application/json")
+                if body is not None and body.get("schema", {}).get("$ref") == reference:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
 _HTTP_CODES = {

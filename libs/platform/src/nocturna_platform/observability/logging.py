@@ -13,7 +13,7 @@ from typing import Any
 from opentelemetry import trace
 
 from nocturna_platform.observability.context import current_request_id, current_user_id
-from nocturna_platform.observability.redaction import REDACTED, is_sensitive_key, redact
+from nocturna_platform.observability.redaction import REDACTED, is_sensitive_key, redact, scrub_text
 from nocturna_platform.settings import LogSettings
 
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -79,7 +79,7 @@ class LogFormatter(logging.Formatter):
             "timestamp": _rfc3339(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub_text(record.getMessage()),
             "service": self._service_name,
         }
         fields.update(_context_fields(record))
@@ -87,9 +87,9 @@ class LogFormatter(logging.Formatter):
             if key not in _RECORD_ATTRIBUTES:
                 fields[key] = REDACTED if is_sensitive_key(key) else redact(value)
         if record.exc_info:
-            fields["exception"] = self.formatException(record.exc_info)
+            fields["exception"] = scrub_text(self.formatException(record.exc_info))
         elif record.exc_text:
-            fields["exception"] = record.exc_text
+            fields["exception"] = scrub_text(record.exc_text)
         if record.stack_info:
             fields["stack"] = self.formatStack(record.stack_info)
         return fields

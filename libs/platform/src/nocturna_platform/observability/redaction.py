@@ -1,7 +1,9 @@
-"""Keeps credentials and birth data out of logs: values under sensitive-looking keys become `[redacted]`."""
+"""Keeps credentials and birth data out of logs: values under sensitive-looking keys become `[redacted]`, and
+credentials recognisable in free text are masked."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 REDACTED = "[redacted]"
@@ -20,6 +22,18 @@ _SENSITIVE_KEY_PARTS = (
     "private_key",
     "birth",
 )
+
+
+# Credentials inside free text: `scheme://user:password@host` and `Bearer <token>`.
+_URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]+):[^@/\s]+@")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+
+
+def scrub_text(text: str) -> str:
+    """`text` with passwords in URLs and bearer tokens replaced; for messages and tracebacks."""
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
+    return _BEARER.sub(rf"\1 {REDACTED}", text)
 
 
 def is_sensitive_key(key: str) -> bool:

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def _errors_by_field(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {error["field"]: error for error in body["errors"]}
+
+
+async def test_validation_errors_name_each_field_by_dotted_path_and_location(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/charts?limit=many",
+        json={"birth": {"latitude": 91, "longitude": 0}, "items": [{"name": "a"}, {}]},
+        headers={"X-Client": "x"},
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["status"] == 422
+    assert body["instance"] == "/api/v1/charts"
+    errors = _errors_by_field(body)
+    assert set(errors) == {"birth.latitude", "items.1.name", "limit", "x-client"}
+    assert errors["birth.latitude"]["location"] == "body"
+    assert errors["birth.latitude"]["code"] == "less_than_equal"
+    assert errors["items.1.name"] == {
+        "field": "items.1.name",
+        "message": "Field required",
+        "code": "missing",
+        "location": "body",
+    }
+    assert errors["limit"]["location"] == "query"
+    assert errors["x-client"]["location"] == "header"
+
+
+async def test_path_parameter_errors_are_located_in_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/charts/not-a-number")
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["location"], error["code"]) == ("chart_id", "path", "int_parsing")
+
+
+async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/charts", json={"birth": {"latitude": "secret-birth-place", "longitude": 0}}
+    )
+
+    assert response.status_code == 422
+    assert "secret-birth-place" not in response.text
+
+
+async def test_malformed_json_is_a_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/charts", content=b'{"birth": {', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["code"] == "malformed_body"
+    assert body["errors"] == []
+
+
+async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert body["type"] == "https://docs.nocturna.app/problems/not_found"
+    assert body["instance"] == "/api/v1/nothing-here"
+
+
+async def test_wrong_method_is_a_405_problem_listing_the_allowed_ones(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/api/v1/charts/1")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET"
+
+
+async def test_problem_raised_in_a_route_is_rendered_with_its_code_errors_headers_and_extensions(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/v1/charts/7/conflict")
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == "3"
+    body = response.json()
+    assert body == {
+        "type": "https://docs.nocturna.app/problems/chart_locked",
+        "title": "Chart is locked",
+        "status": 409,
+        "detail": "Another calculation is running.",
+        "instance": "/api/v1/charts/7/conflict",
+        "code": "chart_locked",
+        "errors": [{"field": "chart_id", "message": "locked", "code": "locked", "location": "path"}],
+        "request_id": response.headers["x-request-id"],
+        "chart_id": 7,
+    }
+
+
+async def test_unhandled_exception_is_a_generic_500_and_the_traceback_goes_to_the_log(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="nocturna.http"):
+        response = await client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert body["request_id"] == response.headers["x-request-id"]
+    for leak in ("RuntimeError", "hunter2", "postgresql", "Traceback", "boom"):
+        assert leak not in body["detail"]
+        assert leak not in response.text.replace("/boom", "")
+    [record] = [record for record in caplog.records if record.name == "nocturna.http"]
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
+
+
+async def test_openapi_documents_errors_as_problem_details(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    assert {"ProblemDetail", "ProblemFieldError"} <= set(document["components"]["schemas"])
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    responses = document["paths"]["/api/v1/charts"]["post"]["responses"]
+    for status in ("409", "422", "500"):
+        assert responses[status]["content"] == {
+            PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+        }
+    assert not {"/health/live", "/health/ready", "/metrics"} & set(document["paths"])
