@@ -3,17 +3,17 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: install lock lint typecheck imports test test-fast run migrate bench docs clean
+.PHONY: install lock lint test test-fast run migrate clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
-	uv venv --quiet --allow-existing --python 3.11 $(VENV)
-	VIRTUAL_ENV=$(VENV) uv pip sync --quiet requirements.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@UV="$$(command -v uv || echo '$(PYTHON) -m uv')"; \
+	  $$UV venv --quiet --allow-existing --python 3.11 $(VENV) && \
+	  VIRTUAL_ENV=$(VENV) $$UV pip sync --quiet requirements.lock
 	@touch $@
 
 lock:
@@ -38,12 +38,6 @@ run: install
 
 migrate: install
 	scripts/migrate.sh
-
-bench: install
-	$(BIN)/python -m bench
-
-docs: install
-	$(BIN)/python -m nocturna_platform.messaging.asyncapi docs/asyncapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
