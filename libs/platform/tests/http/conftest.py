@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, FastAPI, Header
 from nocturna_platform.http.app import create_app
 from nocturna_platform.http.health import ReadinessCheck
 from nocturna_platform.http.metrics import ServiceMetrics
-from nocturna_platform.http.problems import FieldError, Problem, problem_responses
+from nocturna_platform.http.openapi import problem_responses
+from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.observability.context import bind_user_id, current_request_id, current_user_id
 from nocturna_platform.settings import HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field

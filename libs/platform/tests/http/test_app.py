@@ -10,12 +10,14 @@ import pytest
 from fastapi import FastAPI
 from nocturna_platform.http.app import create_app
 from nocturna_platform.http.metrics import ServiceMetrics
+from nocturna_platform.http.problems import Problem
 from nocturna_platform.observability.context import current_request_id
 from nocturna_platform.observability.logging import LogFormatter
 from nocturna_platform.settings import ServiceSettings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -158,3 +160,35 @@ async def test_docs_ui_only_in_development_and_openapi_always(
         openapi = await client.get("/openapi.json")
 
     assert openapi.json()["info"] == {"title": "chart", "version": "1.2.3"}
+
+
+class _RejectAnonymous:
+    """A service middleware that refuses before FastAPI's exception handling is reached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/whoami":
+            raise Problem(status=401, code="unauthenticated", title="Unauthenticated")
+        if scope["type"] == "http" and scope["path"] == "/api/v1/charts/9":
+            raise HTTPException(status_code=429, headers={"Retry-After": "1"})
+        await self.app(scope, receive, send)
+
+
+async def test_problems_raised_in_service_middleware_are_rendered_not_logged_as_bugs(
+    make_app: Callable[..., FastAPI], open_client: OpenClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(middleware=[Middleware(_RejectAnonymous)])
+
+    with caplog.at_level(logging.ERROR, logger="nocturna.http"):
+        async with open_client(app) as client:
+            unauthenticated = await client.get("/whoami")
+            limited = await client.get("/api/v1/charts/9")
+
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["code"] == "unauthenticated"
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "too_many_requests"
+    assert limited.headers["retry-after"] == "1"
+    assert [record for record in caplog.records if record.name == "nocturna.http"] == []

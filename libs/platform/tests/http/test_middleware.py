@@ -32,7 +32,7 @@ async def test_a_missing_request_id_is_generated_as_a_uuid7(client: httpx.AsyncC
     ["a" * 129, "has space", "new\\nline", "<script>", "semi;colon", "ünïcode"],
 )
 async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient, unsafe: str) -> None:
-    response = await client.get("/api/v1/charts/1", headers={"X-Request-ID": unsafe.encode("utf-8")})
+    response = await client.get("/api/v1/charts/1", headers={b"X-Request-ID": unsafe.encode("utf-8")})
 
     echoed = response.headers["x-request-id"]
     assert echoed != unsafe

@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from nocturna_platform.http.openapi import document_problems
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -141,4 +143,25 @@ async def test_openapi_documents_errors_as_problem_details(client: httpx.AsyncCl
         assert responses[status]["content"] == {
             PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
         }
+    assert "422" not in document["paths"]["/whoami"]["get"]["responses"]
     assert not {"/health/live", "/health/ready", "/metrics"} & set(document["paths"])
+
+
+def test_fastapis_default_validation_schema_is_replaced_even_without_declared_problems() -> None:
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def get_item(item_id: int) -> None:
+        return None
+
+    document = app.openapi()
+    document_problems(document)
+
+    assert document["paths"]["/items/{item_id}"]["get"]["responses"]["422"]["content"] == {
+        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+    }
+    schemas = document["components"]["schemas"]
+    assert set(schemas) == {"ProblemDetail", "ProblemFieldError"}
+    assert schemas["ProblemDetail"]["properties"]["errors"]["items"] == {
+        "$ref": "#/components/schemas/ProblemFieldError"
+    }

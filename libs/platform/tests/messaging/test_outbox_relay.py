@@ -40,6 +40,9 @@ async def test_events_committed_during_a_broker_outage_arrive_after_it(clean_out
     try:
         before = await h.publish_events(range(10))
         await recorder.wait_for(10)
+        async with asyncio.timeout(10):
+            while await backlog(h):  # confirmed and marked sent before the outage starts
+                await asyncio.sleep(0.05)
         proxy.cut()
         during = await h.publish_events(range(10, 30))
         await asyncio.sleep(1.5)

@@ -16,6 +16,8 @@ from nocturna_platform.observability.telemetry import (
 )
 from nocturna_platform.settings import TelemetrySettings
 from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -137,10 +139,15 @@ async def test_an_engine_is_instrumented_once() -> None:
 def test_library_instrumentation_can_be_requested_more_than_once(caplog: pytest.LogCaptureFixture) -> None:
     provider, _ = _recording_provider()
 
-    with caplog.at_level(logging.WARNING):
-        instrument_httpx(provider)
-        instrument_httpx(provider)
-        instrument_redis(provider)
-        instrument_redis(provider)
+    try:
+        with caplog.at_level(logging.WARNING):
+            instrument_httpx(provider)
+            instrument_httpx(provider)
+            instrument_redis(provider)
+            instrument_redis(provider)
 
-    assert caplog.records == []
+        assert caplog.records == []
+    finally:
+        # The instrumentation patches the libraries process-wide; leave them as other tests expect.
+        HTTPXClientInstrumentor().uninstrument()
+        RedisInstrumentor().uninstrument()

@@ -18,11 +18,8 @@ from starlette.middleware import Middleware
 from nocturna_platform.http.health import LIVE_PATH, READY_PATH, ReadinessCheck, health_router
 from nocturna_platform.http.metrics import METRICS_PATH, ServiceMetrics, metrics_router
 from nocturna_platform.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from nocturna_platform.http.problems import (
-    install_problem_handlers,
-    problem_responses,
-    use_problem_media_type,
-)
+from nocturna_platform.http.openapi import document_problems, problem_responses
+from nocturna_platform.http.problems import install_problem_handlers
 from nocturna_platform.observability.telemetry import instrument_fastapi
 from nocturna_platform.settings import ServiceSettings
 
@@ -30,9 +27,11 @@ OPERATIONAL_PATHS = (LIVE_PATH, READY_PATH, METRICS_PATH)
 
 
 class ServiceApp(FastAPI):
+    """A FastAPI app whose OpenAPI document describes errors as they are served (problem+json)."""
+
     def openapi(self) -> dict[str, Any]:
         document = super().openapi()
-        use_problem_media_type(document)
+        document_problems(document)
         return document
 
 
@@ -58,7 +57,7 @@ def create_app(
         debug=False,
         docs_url="/docs" if development else None,
         redoc_url=None,
-        responses=problem_responses(422, 500),
+        responses=problem_responses(500),
         # One tracing mechanism: the OpenTelemetry instrumentor below, not FastAPI's built-in one, which
         # would otherwise switch itself on whenever a global provider is set.
         telemetry={"tracing": False, "metrics": False, "logs": False},

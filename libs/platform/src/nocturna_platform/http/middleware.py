@@ -18,6 +18,7 @@ from nocturna_platform.http.problems import (
     http_problem,
     internal_error_problem,
     log_unexpected,
+    problem_from_exception,
 )
 from nocturna_platform.ids import uuid7
 from nocturna_platform.observability.context import request_scope
@@ -68,10 +69,13 @@ class RequestContextMiddleware:
                 status = status or _CLIENT_CLOSED_REQUEST
                 raise
             except Exception as exc:
-                log_unexpected(exc, method=scope["method"], path=scope["path"])
+                # Expected errors reach here when raised by middleware outside FastAPI's exception handling.
+                problem = problem_from_exception(exc)
+                if problem is None:
+                    log_unexpected(exc, method=scope["method"], path=scope["path"])
                 if status:
                     raise  # the response has begun: only the server can end it, by closing the connection
-                response = ProblemResponse(internal_error_problem(), instance=scope["path"])
+                response = ProblemResponse(problem or internal_error_problem(), instance=scope["path"])
                 await response(scope, receive, send_with_request_id)
             finally:
                 # No response and no exception: the server answers 500 itself.

@@ -34,8 +34,7 @@ class FieldError:
 
 @dataclass
 class Problem(Exception):
-    """Raised anywhere above the domain to answer with a problem+json response; `code` is stable for
-    clients."""
+    """Raised above the domain to answer with a problem+json response; `code` is stable for clients."""
 
     status: int
     code: str
@@ -105,26 +104,6 @@ class ProblemResponse(JSONResponse):
         )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries declaring problem+json answers, e.g. `responses=problem_responses(404, 409)`."""
-    return {status: {"model": ProblemDetail, "description": _http_title(status)} for status in statuses}
-
-
-def use_problem_media_type(openapi: dict[str, Any]) -> None:
-    """FastAPI documents every `model=` response as application/json; move ProblemDetail bodies to
-    application/problem+json, which is what they are served as."""
-    reference = "#/components/schemas/" + ProblemDetail.__name__
-    for operations in openapi.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
-                continue
-            for response in operation.get("responses", {}).values():
-                content = response.get("content", {})
-                body = content.get("application/json")
-                if body is not None and body.get("schema", {}).get("$ref") == reference:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
-
-
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -146,7 +125,7 @@ _HTTP_CODES = {
 }
 
 
-def _http_title(status: int) -> str:
+def http_title(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -155,7 +134,7 @@ def _http_title(status: int) -> str:
 
 def http_problem(status: int, detail: str | None = None, headers: Mapping[str, str] | None = None) -> Problem:
     """The problem for a bare HTTP status (router 404/405, body limit 413, …); the code derives from it."""
-    title = _http_title(status)
+    title = http_title(status)
     code = _HTTP_CODES.get(status) or title.lower().replace(" ", "_").replace("-", "_")
     return Problem(
         status=status,
@@ -182,6 +161,17 @@ def install_problem_handlers(app: Starlette) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(HTTPException, _handle_http_exception)
     app.add_exception_handler(Exception, _handle_unexpected)
+
+
+def problem_from_exception(exc: Exception) -> Problem | None:
+    """The problem an expected exception stands for; None for a bug."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, RequestValidationError):
+        return validation_problem(exc)
+    if isinstance(exc, HTTPException):
+        return _http_exception_problem(exc)
+    return None
 
 
 async def _handle_problem(request: Request, exc: Exception) -> Response:
@@ -237,8 +227,11 @@ async def _handle_http_exception(request: Request, exc: Exception) -> Response:
         raise exc
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    return ProblemResponse(http_problem(exc.status_code, detail, exc.headers), instance=request.url.path)
+    return ProblemResponse(_http_exception_problem(exc), instance=request.url.path)
+
+
+def _http_exception_problem(exc: HTTPException) -> Problem:
+    return http_problem(exc.status_code, exc.detail if isinstance(exc.detail, str) else None, exc.headers)
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
