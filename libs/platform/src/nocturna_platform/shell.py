@@ -20,7 +20,7 @@ from nocturna_platform.clock import utc_now
 from nocturna_platform.db.engine import create_engine, create_session_factory
 from nocturna_platform.db.migrations import Migrations
 from nocturna_platform.http.app import create_app
-from nocturna_platform.http.health import CallableCheck, ReadinessCheck
+from nocturna_platform.http.health import CallableCheck, ReadinessCheck, ReadinessError
 from nocturna_platform.http.metrics import ServiceMetrics
 from nocturna_platform.messaging.runtime import Messaging
 from nocturna_platform.messaging.tables import MessagingTables
@@ -71,6 +71,7 @@ class ServiceShell:
             self.migrations = Migrations(
                 persistence.migrations_dir, persistence.schema, settings.database_url.get_secret_value()
             )
+            self._expected_revision = self.migrations.head()
         self.messaging: Messaging | None = None
         if uses_broker:
             self.messaging = Messaging(
@@ -153,7 +154,9 @@ class ServiceShell:
             await connection.execute(text("SELECT 1"))
 
     async def _at_head(self) -> None:
+        assert self.engine is not None
         assert self.migrations is not None
-        current, head = await self.migrations.current(), self.migrations.head()
-        if current != head:
-            raise RuntimeError(f"schema at {current}, code expects {head}")
+        async with self.engine.connect() as connection:
+            current = await connection.run_sync(self.migrations.current_revision)
+        if current != self._expected_revision:
+            raise ReadinessError(f"schema at {current}, code expects {self._expected_revision}")

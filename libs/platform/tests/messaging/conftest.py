@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlparse
@@ -15,7 +15,6 @@ from nocturna_contracts.event import Event
 from nocturna_platform.clock import utc_now
 from nocturna_platform.db.engine import create_session_factory
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
-from nocturna_platform.messaging.meta import EventMeta
 from nocturna_platform.messaging.runtime import Messaging
 from nocturna_platform.messaging.tables import MessagingTables, create_outbox_notify_sql, messaging_tables
 from nocturna_platform.settings import ServiceSettings
@@ -154,6 +153,3 @@ async def recorder(harness: Harness) -> AsyncIterator[Recorder]:
     await queue.consume(recorder.on_message)
     yield recorder
     await connection.close()
-
-
-Handler = Callable[[ThingHappened, EventMeta], Awaitable[None]]

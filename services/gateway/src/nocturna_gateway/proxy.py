@@ -25,6 +25,7 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+REPLACED_ON_FORWARD = HOP_BY_HOP | {"x-request-id", "x-forwarded-for"}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -37,8 +38,7 @@ class UpstreamProxy:
         upstream = self._routes.upstream_for(request.url.path)
         if upstream is None:
             raise Problem(404, "not_found", "Not found", "No service serves this path.")
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-        headers = [(k, v) for k, v in headers if k.lower() not in ("x-request-id", "x-forwarded-for")]
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in REPLACED_ON_FORWARD]
         request_id = current_request_id()
         if request_id:
             headers.append(("x-request-id", request_id))

@@ -84,11 +84,12 @@ class Migrations:
         engine = create_async_engine(self.database_url, poolclass=NullPool)
         try:
             async with engine.connect() as connection:
-                return await connection.run_sync(self._current_revision)
+                return await connection.run_sync(self.current_revision)
         finally:
             await engine.dispose()
 
-    def _current_revision(self, connection: Connection) -> str | None:
+    def current_revision(self, connection: Connection) -> str | None:
+        """The revision recorded in the schema, read on a connection the caller already has."""
         migration_context = MigrationContext.configure(
             connection, opts={"version_table_schema": self.schema, "version_table": VERSION_TABLE}
         )

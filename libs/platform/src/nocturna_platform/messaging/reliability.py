@@ -13,7 +13,6 @@ from typing import Any, cast
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
-from nocturna_contracts.envelope import Envelope
 from pydantic import ValidationError
 
 from nocturna_platform.messaging.metrics import MessagingMetrics
@@ -110,10 +109,3 @@ class ReliabilityMiddleware(BaseMiddleware):
         subscriber = self.context.get_local("handler_")
         queue = getattr(subscriber, "queue", None)
         return str(getattr(queue, "name", "unknown"))
-
-
-def parse_envelope(body: bytes) -> Envelope:
-    try:
-        return Envelope.model_validate_json(body)
-    except ValidationError as error:
-        raise PoisonMessage("not an event envelope") from error

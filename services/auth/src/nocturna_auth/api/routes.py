@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Depends, Form, status
 from fastapi.responses import JSONResponse
 from nocturna_platform.http.problems import FieldError, Problem
+from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 
 from nocturna_auth.api.schemas import RegisterRequest, TokenResponse, UserResponse
@@ -24,12 +25,7 @@ from nocturna_auth.domain.users import (
 router = APIRouter(tags=["auth"])
 
 
-def _use_cases(request: Request) -> AuthUseCases:
-    use_cases: AuthUseCases = request.app.state.use_cases
-    return use_cases
-
-
-UseCases = Annotated[AuthUseCases, Depends(_use_cases)]
+UseCases = Annotated[AuthUseCases, Depends(from_app_state("use_cases"))]
 
 
 def _user_response(user: User) -> UserResponse:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel
 
@@ -15,12 +16,7 @@ from nocturna_chart.application.use_cases import ChartUseCases
 router = APIRouter(tags=["charts"])
 
 
-def _use_cases(request: Request) -> ChartUseCases:
-    use_cases: ChartUseCases = request.app.state.use_cases
-    return use_cases
-
-
-UseCases = Annotated[ChartUseCases, Depends(_use_cases)]
+UseCases = Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]
 
 
 class EntitlementsView(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.http.state import from_app_state
 from pydantic import BaseModel
 
 from nocturna_geocoding.infrastructure.places import SqlPlaceReader
@@ -13,12 +14,7 @@ from nocturna_geocoding.infrastructure.places import SqlPlaceReader
 router = APIRouter(tags=["geo"])
 
 
-def _places(request: Request) -> SqlPlaceReader:
-    places: SqlPlaceReader = request.app.state.places
-    return places
-
-
-Places = Annotated[SqlPlaceReader, Depends(_places)]
+Places = Annotated[SqlPlaceReader, Depends(from_app_state("places"))]
 
 
 class PlaceView(BaseModel):

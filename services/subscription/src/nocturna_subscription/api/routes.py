@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel
 
@@ -16,12 +17,7 @@ from nocturna_subscription.domain.subscriptions import Entitlements, Plan
 router = APIRouter(tags=["subscriptions"])
 
 
-def _use_cases(request: Request) -> SubscriptionUseCases:
-    use_cases: SubscriptionUseCases = request.app.state.use_cases
-    return use_cases
-
-
-UseCases = Annotated[SubscriptionUseCases, Depends(_use_cases)]
+UseCases = Annotated[SubscriptionUseCases, Depends(from_app_state("use_cases"))]
 
 
 class EntitlementsView(BaseModel):

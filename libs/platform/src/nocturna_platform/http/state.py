@@ -1,0 +1,17 @@
+"""Reading what the composition root put on `app.state`, as a FastAPI dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+
+
+def from_app_state(attribute: str) -> Callable[[Request], Any]:
+    """`Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]`: the annotation gives the type."""
+
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, attribute)
+
+    return dependency
