@@ -4,7 +4,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from nocturna_contracts.auth.v1 import UserRegistered
+from nocturna_contracts.auth.v1 import (
+    ApiKeyRevoked,
+    SessionRevoked,
+    UserDeleted,
+    UserRegistered,
+    UserRolesChanged,
+)
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.errors import UnknownEventTypeError
 from nocturna_contracts.event import Event
@@ -13,6 +19,10 @@ from nocturna_contracts.subscription.v1 import SubscriptionChanged
 EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
     {
         UserRegistered.event_type: UserRegistered,
+        UserDeleted.event_type: UserDeleted,
+        UserRolesChanged.event_type: UserRolesChanged,
+        SessionRevoked.event_type: SessionRevoked,
+        ApiKeyRevoked.event_type: ApiKeyRevoked,
         SubscriptionChanged.event_type: SubscriptionChanged,
     }
 )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 from nocturna_platform.ids import uuid7
+from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_auth.api.routes import router
+from nocturna_auth.api import accounts, discovery, tokens
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
 from nocturna_auth.application.use_cases import AuthUseCases, GetUserHandler
@@ -39,9 +41,17 @@ class AuthService:
         issuer = JwtAccessTokenIssuer(keys, issuing, shell.clock)
         self.use_cases = AuthUseCases(
             register_user=RegisterUserHandler(uow, hasher, shell.clock, uuid7),
-            password_grant=PasswordGrantHandler(uow, hasher, issuer, shell.clock, uuid7),
+            password_grant=PasswordGrantHandler(
+                uow, hasher, issuer, shell.clock, uuid7, timedelta(seconds=issuing.session_ttl_seconds)
+            ),
             get_user=GetUserHandler(uow),
             signing_keys=keys,
         )
-        self.app: FastAPI = shell.create_app(title="Nocturna auth", version="1.0.0", routers=[router])
+        self.app: FastAPI = shell.create_app(
+            title="Nocturna auth", version="1.0.0", routers=[accounts.router, tokens.router, discovery.router]
+        )
         self.app.state.use_cases = self.use_cases
+        own_tokens = settings.tokens.model_copy(
+            update={"issuer": issuing.issuer, "audience": issuing.audience}
+        )
+        self.app.state.token_verifier = TokenVerifier(own_tokens, keys, shell.clock)

@@ -14,6 +14,7 @@ class TokenIssuingSettings(BaseModel):
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "nocturna"
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    session_ttl_seconds: int = Field(default=30 * 86_400, ge=3600, description="absolute session lifetime")
     key_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
     key_encryption_key_id: str = "dev"
 

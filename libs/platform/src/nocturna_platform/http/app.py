@@ -67,6 +67,7 @@ def create_app(
             *middleware,
         ],
     )
+    app.state.settings = settings
     install_problem_handlers(app)
     app.include_router(health_router(readiness_checks))
     app.include_router(metrics_router(metrics))

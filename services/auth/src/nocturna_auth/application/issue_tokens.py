@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
-from nocturna_auth.domain.users import InvalidCredentials, InvalidEmail, PasswordHasher, User, normalise_email
+from nocturna_auth.domain.sessions import Session
+from nocturna_auth.domain.users import (
+    AccountDisabled,
+    InvalidCredentials,
+    InvalidEmail,
+    PasswordHasher,
+    User,
+    normalise_email,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,8 @@ class PasswordGrant:
     email: str
     password: str
     scope: str = ""
+    user_agent: str | None = None
+    ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,14 @@ class PasswordGrantHandler:
         issuer: AccessTokenIssuer,
         clock: Callable[[], datetime],
         new_id: Callable[[], UUID],
+        session_lifetime: timedelta,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._issuer = issuer
         self._clock = clock
         self._new_id = new_id
+        self._session_lifetime = session_lifetime
 
     async def __call__(self, grant: PasswordGrant) -> IssuedTokens:
         try:
@@ -60,7 +72,18 @@ class PasswordGrantHandler:
                 raise InvalidCredentials("invalid email or password")
             if not user.authenticate(grant.password, self._hasher):
                 raise InvalidCredentials("invalid email or password")
+            if user.is_disabled:
+                raise AccountDisabled("this account is disabled")
+            session = Session.start(
+                session_id=self._new_id(),
+                user_id=user.id,
+                now=self._clock(),
+                lifetime=self._session_lifetime,
+                user_agent=grant.user_agent,
+                ip=grant.ip,
+            )
             await uow.users.save(user)
+            await uow.sessions.add(session)
             await uow.commit()
         scopes = frozenset(grant.scope.split())
-        return await self._issuer.issue(user, session_id=self._new_id(), scopes=scopes)
+        return await self._issuer.issue(user, session_id=session.id, scopes=scopes)

@@ -6,12 +6,15 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
-from nocturna_auth.domain.ports import UserRepository
+from nocturna_auth.domain.ports import SessionRepository, UserRepository
 
 
 class AuthUnitOfWork(Protocol):
     @property
     def users(self) -> UserRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
+from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 
 
@@ -16,3 +18,15 @@ class UserRepository(Protocol):
     async def by_email(self, email: str) -> User | None: ...
 
     async def save(self, user: User) -> None: ...
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: UUID) -> Session | None: ...
+
+    async def active_for_user(self, user_id: UUID) -> Sequence[Session]:
+        """Sessions of the user that are neither revoked nor expired, newest first."""
+        ...
+
+    async def save(self, session: Session) -> None: ...

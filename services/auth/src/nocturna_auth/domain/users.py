@@ -33,6 +33,10 @@ class InvalidCredentials(DomainError):
     code = "invalid_grant"
 
 
+class AccountDisabled(DomainError):
+    code = "account_disabled"
+
+
 def normalise_email(raw: str) -> str:
     """Emails compare case-insensitively; stored trimmed and lower-cased."""
     email = raw.strip().lower()
@@ -69,6 +73,11 @@ class User:
     created_at: datetime
     email_verified: bool = False
     roles: frozenset[str] = field(default_factory=lambda: frozenset({"user"}))
+    disabled_at: datetime | None = None
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
     @classmethod
     def register(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from nocturna_auth.domain.sessions import RevocationReason, Session
 from nocturna_auth.domain.users import User
-from nocturna_auth.infrastructure.tables import UserRow
+from nocturna_auth.infrastructure.tables import SessionRow, UserRow
 
 
-def _to_domain(row: UserRow) -> User:
+def _user(row: UserRow) -> User:
     return User(
         id=row.id,
         email=row.email,
@@ -20,6 +23,7 @@ def _to_domain(row: UserRow) -> User:
         created_at=row.created_at,
         email_verified=row.email_verified,
         roles=frozenset(row.roles),
+        disabled_at=row.disabled_at,
     )
 
 
@@ -37,23 +41,87 @@ class SqlUserRepository:
                 email_verified=user.email_verified,
                 roles=sorted(user.roles),
                 created_at=user.created_at,
+                disabled_at=user.disabled_at,
             )
         )
 
     async def get(self, user_id: UUID) -> User | None:
         row = await self._session.get(UserRow, user_id)
-        return _to_domain(row) if row else None
+        return _user(row) if row else None
 
     async def by_email(self, email: str) -> User | None:
         row = (
             await self._session.execute(select(UserRow).where(col(UserRow.email) == email))
         ).scalar_one_or_none()
-        return _to_domain(row) if row else None
+        return _user(row) if row else None
 
     async def save(self, user: User) -> None:
         row = await self._session.get(UserRow, user.id)
         if row is not None:
+            row.email = user.email
             row.password_hash = user.password_hash
             row.display_name = user.display_name
             row.email_verified = user.email_verified
             row.roles = sorted(user.roles)
+            row.disabled_at = user.disabled_at
+
+
+def _session(row: SessionRow) -> Session:
+    return Session(
+        id=row.id,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        user_agent=row.user_agent,
+        ip=row.ip,
+        revoked_at=row.revoked_at,
+        revoke_reason=RevocationReason(row.revoke_reason) if row.revoke_reason else None,
+    )
+
+
+class SqlSessionRepository:
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
+        self._session = session
+        self._clock = clock
+
+    async def add(self, session: Session) -> None:
+        self._session.add(SessionRow.model_validate(_session_columns(session)))
+
+    async def get(self, session_id: UUID) -> Session | None:
+        row = await self._session.get(SessionRow, session_id)
+        return _session(row) if row else None
+
+    async def active_for_user(self, user_id: UUID) -> Sequence[Session]:
+        rows = (
+            await self._session.execute(
+                select(SessionRow)
+                .where(
+                    col(SessionRow.user_id) == user_id,
+                    col(SessionRow.revoked_at).is_(None),
+                    col(SessionRow.expires_at) > self._clock(),
+                )
+                .order_by(col(SessionRow.created_at).desc())
+            )
+        ).scalars()
+        return [_session(row) for row in rows]
+
+    async def save(self, session: Session) -> None:
+        row = await self._session.get(SessionRow, session.id)
+        if row is not None:
+            for name, value in _session_columns(session).items():
+                setattr(row, name, value)
+
+
+def _session_columns(session: Session) -> dict[str, object]:
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "created_at": session.created_at,
+        "last_used_at": session.last_used_at,
+        "expires_at": session.expires_at,
+        "user_agent": session.user_agent,
+        "ip": session.ip,
+        "revoked_at": session.revoked_at,
+        "revoke_reason": session.revoke_reason.value if session.revoke_reason else None,
+    }

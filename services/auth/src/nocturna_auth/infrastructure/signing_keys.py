@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from joserfc.jwk import ECKey
 from nocturna_platform.ids import uuid7
+from nocturna_platform.security.jwks import parse_jwks
 from nocturna_platform.security.signing import SigningKey, issue_access_token
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
@@ -22,6 +26,7 @@ from nocturna_auth.infrastructure.tables import SigningKeyRow
 from nocturna_auth.settings import TokenIssuingSettings
 
 NONCE_BYTES = 12
+VERIFICATION_CACHE_SECONDS = 60.0
 
 
 class KeyEncryption:
@@ -52,6 +57,21 @@ class SqlSigningKeyStore:
         self._encryption = encryption
         self._clock = clock
         self._current: SigningKey | None = None
+        self._verification: dict[str, ECKey] = {}
+        self._verification_loaded_at = -math.inf
+
+    async def get(self, kid: str) -> ECKey | None:
+        """Verification key by `kid` for auth's own routes, read from the table (no HTTP round trip to itself).
+
+        Reloaded when stale or on an unknown `kid`, at most once a second, so random `kid`s cannot load the DB.
+        """
+        key = self._verification.get(kid)
+        age = time.monotonic() - self._verification_loaded_at
+        if (key is None and age >= 1.0) or age >= VERIFICATION_CACHE_SECONDS:
+            self._verification = parse_jwks({"keys": await self.public_keys()})
+            self._verification_loaded_at = time.monotonic()
+            key = self._verification.get(kid)
+        return key
 
     async def current(self) -> SigningKey:
         if self._current is None:

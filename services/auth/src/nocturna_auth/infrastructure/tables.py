@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.messaging.tables import messaging_tables
-from sqlalchemy import Column, DateTime, LargeBinary, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, LargeBinary, Text, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -24,6 +24,28 @@ class UserRow(SQLModel, table=True):
     email_verified: bool = False
     roles: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    disabled_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user_id_created_at", "user_id", "created_at"), {"schema": SCHEMA})
+
+    id: UUID = Field(primary_key=True)
+    user_id: UUID = Field(
+        sa_column=Column(Uuid, ForeignKey(f"{SCHEMA}.users.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_used_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    user_agent: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    ip: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoke_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SigningKeyRow(SQLModel, table=True):
