@@ -9,6 +9,7 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.observability.context import current_user_id
 from nocturna_platform.security import Principal, TokenVerifier
 from nocturna_platform.security.dependencies import CurrentPrincipal, OptionalPrincipal, require_permission
 
@@ -34,7 +35,11 @@ def _build_app(verifier: TokenVerifier | None) -> FastAPI:
 
     @app.get("/me")
     async def me(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
-        return {"subject": str(principal.subject), "on_state": request.state.principal is principal}
+        return {
+            "subject": str(principal.subject),
+            "on_state": request.state.principal is principal,
+            "logged_as": current_user_id(),
+        }
 
     @app.get("/maybe")
     async def maybe(principal: OptionalPrincipal) -> dict[str, Any]:
@@ -64,7 +69,7 @@ async def test_a_valid_token_makes_the_principal_available(
     response = await client.get("/me", headers=_bearer(issue(), scheme="bEaReR"))
 
     assert response.status_code == 200
-    assert response.json() == {"subject": str(user_id), "on_state": True}
+    assert response.json() == {"subject": str(user_id), "on_state": True, "logged_as": str(user_id)}
 
 
 async def test_a_request_without_a_token_gets_a_bare_bearer_challenge(client: httpx.AsyncClient) -> None:

@@ -1,7 +1,8 @@
 """FastAPI dependencies that authenticate the caller and check permissions.
 
 They use `request.app.state.token_verifier`, a `TokenVerifier` that the service's bootstrap sets, and
-leave the verified principal on `request.state.principal` for logging and other middleware to pick up.
+leave the verified principal on `request.state.principal` for other middleware, and bind its subject as the
+`user_id` of the request's log lines.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.observability.context import bind_user_id
 from nocturna_platform.security.jwks import KeySetUnavailableError
 from nocturna_platform.security.principal import Principal
 from nocturna_platform.security.verifier import InvalidToken
@@ -71,6 +73,9 @@ async def optional_principal(request: Request) -> Principal | None:
             headers={"Retry-After": "5"},
         ) from error
     request.state.principal = principal
+    # Log lines of the rest of this request (and its access line) carry the caller; the middleware's
+    # request scope resets it for the next request.
+    bind_user_id(principal.subject)
     return principal
 
 
