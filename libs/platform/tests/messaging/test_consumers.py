@@ -104,6 +104,25 @@ async def test_a_message_that_always_fails_ends_in_its_dlq_and_the_queue_keeps_f
     assert await _dlq_depth(h, queue_name, 0)
 
 
+async def test_a_message_the_consumer_cannot_read_is_dead_lettered_without_retries(clean_outbox) -> None:
+    h = clean_outbox
+    calls: list[int] = []
+    messaging = h.messaging(h.settings_via(None, "unreadable"), relay=False)
+    messaging.subscriptions.on(h.event, effect_handler(h, calls))
+    queue_name = messaging.subscriptions.queue_names[0]
+    await messaging.start()
+    try:
+        invalid_payload = envelope(1).model_copy(update={"payload": {"number": "one"}})
+        another_type = envelope(2).model_copy(update={"event_type": "relaytest.thing.vanished.v1"})
+        for message in (invalid_payload, another_type):
+            await send(h, message.model_dump_json().encode(), str(message.event_id))
+        await eventually(lambda: _dlq_depth(h, queue_name, 2))
+    finally:
+        await messaging.stop()
+    assert calls == []
+    assert messaging.metrics.consumed.labels(queue_name, "retried")._value.get() == 0
+
+
 async def _dlq_depth(h, queue_name: str, expected: int) -> bool:
     connection = await aio_pika.connect(h.run.amqp_url)
     try:

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nocturna_platform.db.engine import asyncpg_dsn
+from nocturna_platform.messaging.asyncapi import declare_published_events
 from nocturna_platform.messaging.broker import RabbitEventPublisher, create_broker, declare_dead_letter_queues
 from nocturna_platform.messaging.dead_letters import dead_letter_depths
 from nocturna_platform.messaging.metrics import MessagingMetrics
@@ -49,6 +50,7 @@ class Messaging:
         self.topology = Topology(settings.messaging)
         self.broker: RabbitBroker = create_broker(settings, self.metrics, tracer_provider)
         self.subscriptions = EventSubscriptions(self.broker, self.topology, consumer)
+        declare_published_events(self.broker, self.topology, settings.service_name)
         self.relay: OutboxRelay | None = None
         if engine is not None and tables is not None:
             self.relay = OutboxRelay(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker
@@ -11,8 +11,9 @@ from faststream.rabbit.annotations import RabbitMessage
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
 
+from nocturna_platform.messaging.envelopes import typed_envelope
 from nocturna_platform.messaging.meta import EventMeta
-from nocturna_platform.messaging.reliability import PoisonMessage, delivery_attempt
+from nocturna_platform.messaging.reliability import delivery_attempt
 from nocturna_platform.messaging.topology import Topology
 
 E = TypeVar("E", bound=Event)
@@ -34,9 +35,7 @@ class EventSubscriptions:
         self.queue_names.append(queue.name)
 
         async def consume(envelope: Envelope, message: RabbitMessage) -> None:
-            if envelope.event_type != event_type.event_type:
-                raise PoisonMessage(f"{envelope.event_type} arrived on the queue of {event_type.event_type}")
-            event = event_type.model_validate(envelope.payload)
+            event = cast(E, envelope.payload)
             meta = EventMeta(
                 consumer=consumer,
                 event_id=envelope.event_id,
@@ -50,10 +49,12 @@ class EventSubscriptions:
             await handler(event, meta)
 
         consume.__name__ = f"{consumer}_{event_type.__name__}"
+        # FastStream decodes the body by this annotation (so `payload` is the event already) and documents it
+        consume.__annotations__["envelope"] = typed_envelope(event_type)
         self._broker.subscriber(
             queue,
             self._topology.exchange,
             ack_policy=AckPolicy.MANUAL,
             title=queue.name,
-            description=f"{consumer} consumes {event_type.event_type}",
+            description=f"{consumer} consumes {event_type.event_type}; dead letters go to {queue.name}.dlq",
         )(consume)
