@@ -47,5 +47,5 @@ def asyncapi_document(
 
 
 def render(document: Specification) -> str:
-    """Indented JSON in FastStream's key order (info, servers, channels, operations, components)."""
-    return json.dumps(document.to_jsonable(), indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON with sorted keys: FastStream's channel order follows set iteration, which varies by run."""
+    return json.dumps(document.to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
