@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
-import asyncpg
 import httpx
 import pytest
 from nocturna_geocoding.bootstrap import GeocodingService
 from nocturna_geocoding.settings import GeocodingSettings
-from nocturna_platform.testing.infrastructure import libpq_url, with_database
-from nocturna_platform.testing.plugin import TestRun
+from nocturna_platform.testing.infrastructure import Infrastructure
+from nocturna_platform.testing.plugin import TestRun, isolated_run
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def empty_database(test_run: TestRun) -> AsyncIterator[str]:
+def own_run(infrastructure: Infrastructure) -> Iterator[TestRun]:
     """A database of its own: this test moves the schema, which must not disturb the run's other tests."""
-    name = f"nocturna_test_{test_run.run_id}_ready_{uuid.uuid4().hex[:6]}"
-    admin = await asyncpg.connect(libpq_url(test_run.database_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield with_database(test_run.database_url, name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    with isolated_run(infrastructure) as run:
+        yield run
 
 
 async def test_readiness_is_red_until_the_schema_reaches_head(
-    test_env: dict[str, str], empty_database: str
+    test_env: dict[str, str], own_run: TestRun
 ) -> None:
-    service = GeocodingService(GeocodingSettings(database_url=empty_database))
+    service = GeocodingService(GeocodingSettings(database_url=own_run.database_url))
     migrations = service.shell.migrations
     assert migrations is not None
     transport = httpx.ASGITransport(app=service.app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import aio_pika
@@ -83,8 +84,9 @@ def infrastructure() -> Iterator[Infrastructure]:
         pytest.fail(str(error), pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def test_run(infrastructure: Infrastructure) -> Iterator[TestRun]:
+@contextmanager
+def isolated_run(infrastructure: Infrastructure) -> Iterator[TestRun]:
+    """A fresh database, exchanges, queue prefix and Redis prefix; all removed afterwards."""
     run_id = uuid.uuid4().hex[:12]
     database = f"nocturna_test_{run_id}"
     admin_url = libpq_url(infrastructure.database_url)
@@ -107,6 +109,12 @@ def test_run(infrastructure: Infrastructure) -> Iterator[TestRun]:
         yield run
     finally:
         run_sync(lambda: _cleanup(run, admin_url, database))
+
+
+@pytest.fixture(scope="session")
+def test_run(infrastructure: Infrastructure) -> Iterator[TestRun]:
+    with isolated_run(infrastructure) as run:
+        yield run
 
 
 async def _cleanup(run: TestRun, admin_url: str, database: str) -> None:
