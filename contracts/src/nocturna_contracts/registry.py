@@ -11,10 +11,11 @@ from nocturna_contracts.auth.v1 import (
     UserRegistered,
     UserRolesChanged,
 )
+from nocturna_contracts.chart.v1 import BatchCompleted, BatchProgressed, ChartCalculated, ChartDeleted
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.errors import UnknownEventTypeError
 from nocturna_contracts.event import Event
-from nocturna_contracts.subscription.v1 import SubscriptionChanged
+from nocturna_contracts.subscription.v1 import QuotaThresholdReached, SubscriptionChanged
 
 EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
     {
@@ -24,6 +25,11 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
         SessionRevoked.event_type: SessionRevoked,
         ApiKeyRevoked.event_type: ApiKeyRevoked,
         SubscriptionChanged.event_type: SubscriptionChanged,
+        QuotaThresholdReached.event_type: QuotaThresholdReached,
+        ChartCalculated.event_type: ChartCalculated,
+        ChartDeleted.event_type: ChartDeleted,
+        BatchProgressed.event_type: BatchProgressed,
+        BatchCompleted.event_type: BatchCompleted,
     }
 )
 

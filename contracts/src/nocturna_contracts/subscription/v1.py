@@ -42,3 +42,19 @@ class SubscriptionChanged(Event):
     entitlements: Entitlements
     version: int = Field(ge=1)
     changed_at: UtcDateTime
+
+
+class QuotaThresholdReached(Event):
+    """A user's usage crossed a threshold of a plan limit; sent once per threshold and billing period."""
+
+    event_type: ClassVar[str] = "subscription.quota.threshold_reached.v1"
+    producer: ClassVar[str] = "subscription"
+
+    user_id: UUID
+    quota: Literal["charts_per_month"] = "charts_per_month"
+    threshold_percent: NonNegativeInt
+    used: NonNegativeInt
+    limit: NonNegativeInt
+    period_start: UtcDateTime
+    period_end: UtcDateTime
+    reached_at: UtcDateTime
