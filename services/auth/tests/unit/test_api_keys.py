@@ -19,7 +19,7 @@ from nocturna_auth.domain.api_keys import (
     PresentedKey,
     UnknownScope,
 )
-from nocturna_auth.domain.users import EmailNotVerified, User
+from nocturna_auth.domain.users import AccountDisabled, EmailNotVerified, User
 from nocturna_auth.infrastructure.api_key_hashing import HmacSecretHasher
 from nocturna_contracts.auth.v1 import ApiKeyRevoked
 from nocturna_platform.security.principal import ROLE_PERMISSIONS, Principal
@@ -88,6 +88,15 @@ async def test_keys_differ_every_time(store: InMemoryAuthStore) -> None:
 async def test_an_unverified_email_cannot_create_keys(store: InMemoryAuthStore) -> None:
     store.users[ADA].email_verified = False
     with pytest.raises(EmailNotVerified):
+        await _create(store)(CreateApiKey(ADA, "app", frozenset({"charts:read"})))
+    assert store.api_keys == {}
+
+
+async def test_a_disabled_account_cannot_create_keys_with_a_token_it_still_holds(
+    store: InMemoryAuthStore,
+) -> None:
+    store.users[ADA].disabled_at = NOW
+    with pytest.raises(AccountDisabled):
         await _create(store)(CreateApiKey(ADA, "app", frozenset({"charts:read"})))
     assert store.api_keys == {}
 

@@ -27,7 +27,7 @@ from nocturna_auth.domain.api_keys import (
     InvalidExpiry,
     UnknownScope,
 )
-from nocturna_auth.domain.users import EmailNotVerified, UserNotFound
+from nocturna_auth.domain.users import AccountDisabled, EmailNotVerified, UserNotFound
 
 router = APIRouter(prefix="/api/v1/auth/api-keys", tags=["api-keys"])
 
@@ -113,6 +113,8 @@ async def create_api_key(
         ) from error
     except EmailNotVerified as error:
         raise Problem(403, error.code, "Email not verified", str(error)) from error
+    except AccountDisabled as error:
+        raise Problem(403, error.code, "Account disabled", str(error)) from error
     except ApiKeyLimitReached as error:
         raise Problem(409, error.code, "Too many API keys", str(error)) from error
     except UserNotFound as error:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.api_keys import ApiKey, ApiKeyLimitReached, PresentedKey, SecretHasher
-from nocturna_auth.domain.users import EmailNotVerified, UserNotFound
+from nocturna_auth.domain.users import AccountDisabled, EmailNotVerified, UserNotFound
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class CreatedApiKey:
 
 
 class CreateApiKeyHandler:
-    """Requires a verified email and fewer than `max_active` active keys (the owner row is locked meanwhile)."""
+    """Requires an enabled account with a verified email and fewer than `max_active` active keys (the owner row is locked meanwhile)."""
 
     def __init__(
         self,
@@ -50,6 +50,8 @@ class CreateApiKeyHandler:
             user = await uow.users.get_for_update(command.user_id)
             if user is None:
                 raise UserNotFound("the account does not exist")
+            if user.is_disabled:
+                raise AccountDisabled("this account is disabled")
             if not user.email_verified:
                 raise EmailNotVerified("verify your email address before creating API keys")
             key = ApiKey.issue(
