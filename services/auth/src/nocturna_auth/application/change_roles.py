@@ -9,7 +9,7 @@ from uuid import UUID
 
 from nocturna_contracts.auth.v1 import UserRolesChanged
 
-from nocturna_auth.application.revoke_sessions import revoke_sessions
+from nocturna_auth.application.revoke_sessions import revoke_all_sessions
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.sessions import RevocationReason
 from nocturna_auth.domain.users import ADMIN_ROLE, SelfLockout, User, UserNotFound
@@ -48,9 +48,9 @@ class ChangeRolesHandler:
             await uow.users.save(user)
             uow.publish(UserRolesChanged(user_id=user.id, roles=sorted(user.roles), changed_at=now))
             if removed:
-                await revoke_sessions(
+                await revoke_all_sessions(
                     uow,
-                    await uow.sessions.active_for_user(user.id),
+                    user.id,
                     reason=RevocationReason.REVOKED,
                     now=now,
                     access_token_ttl=self._access_token_ttl,

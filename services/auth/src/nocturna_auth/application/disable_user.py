@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from nocturna_auth.application.revoke_sessions import revoke_sessions
+from nocturna_auth.application.revoke_sessions import revoke_all_sessions
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.sessions import RevocationReason
 from nocturna_auth.domain.users import SelfLockout, User, UserNotFound
@@ -40,9 +40,9 @@ class DisableUserHandler:
                 raise UserNotFound("no such user")
             if user.disable(now):
                 await uow.users.save(user)
-                await revoke_sessions(
+                await revoke_all_sessions(
                     uow,
-                    await uow.sessions.active_for_user(user.id),
+                    user.id,
                     reason=RevocationReason.USER_DISABLED,
                     now=now,
                     access_token_ttl=self._access_token_ttl,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -63,7 +63,7 @@ class PresentedKey:
     """A key as a client sends it: `nct_live_<public id>_<secret>`."""
 
     public_id: str
-    secret: str
+    secret: str = field(repr=False)
 
     @classmethod
     def parse(cls, raw: str) -> PresentedKey | None:
@@ -112,7 +112,7 @@ class ApiKey:
     user_id: UUID
     name: str
     public_id: str
-    secret_hash: str
+    secret_hash: str = field(repr=False)  # never in logs or tracebacks
     scopes: frozenset[str]
     created_at: datetime
     expires_at: datetime | None = None
