@@ -6,7 +6,12 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
-from nocturna_auth.domain.ports import SessionRepository, UserRepository
+from nocturna_auth.domain.ports import (
+    RefreshTokenRepository,
+    ServiceClientRepository,
+    SessionRepository,
+    UserRepository,
+)
 
 
 class AuthUnitOfWork(Protocol):
@@ -15,6 +20,12 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def service_clients(self) -> ServiceClientRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
