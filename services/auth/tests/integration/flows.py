@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -11,9 +12,15 @@ from typing import Any
 from uuid import UUID
 
 import aio_pika
+import asyncpg
 import httpx
+from nocturna_auth.bootstrap import MIGRATIONS
+from nocturna_auth.infrastructure.tables import SCHEMA
+from nocturna_platform.db.migrations import Migrations
+from nocturna_platform.testing.infrastructure import Infrastructure, libpq_url, with_database
 from nocturna_platform.testing.plugin import TestRun
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.auth.tests.conftest import PASSWORD, AuthHarness, unique_email
 
@@ -101,3 +108,24 @@ async def listening(run: TestRun, event_type: str) -> AsyncIterator[EventListene
         yield listener
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[AsyncEngine]:
+    """A migrated database of its own, for tests that move time or delete keys the shared service uses."""
+    name = f"nocturna_auth_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(libpq_url(infrastructure.database_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = with_database(infrastructure.database_url, name).replace(
+            "postgresql://", "postgresql+asyncpg://", 1
+        )
+        await Migrations(MIGRATIONS, SCHEMA, url).upgrade("head")
+        engine = create_async_engine(url)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 from nocturna_auth.__main__ import main
-from nocturna_auth.bootstrap import MIGRATIONS
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
 from nocturna_auth.infrastructure.signing_keys import KeyEncryption, SqlSigningKeyStore
-from nocturna_auth.infrastructure.tables import SCHEMA
 from nocturna_auth.settings import DEVELOPMENT_KEY
 from nocturna_platform.db.engine import create_session_factory
-from nocturna_platform.db.migrations import Migrations
-from nocturna_platform.testing.infrastructure import Infrastructure, libpq_url, with_database
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from nocturna_platform.testing.infrastructure import Infrastructure
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.tests.conftest import AuthHarness
-from services.auth.tests.integration.flows import bearer, sign_in
+from services.auth.tests.integration.flows import bearer, fresh_database, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -41,21 +36,8 @@ class Clock:
 
 @pytest.fixture(scope="module")
 async def own_database(infrastructure: Infrastructure) -> AsyncIterator[AsyncEngine]:
-    """A database of its own: these tests move time and delete keys, which the shared service must not see."""
-    name = f"nocturna_keys_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(libpq_url(infrastructure.database_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        url = with_database(infrastructure.database_url, name).replace(
-            "postgresql://", "postgresql+asyncpg://", 1
-        )
-        await Migrations(MIGRATIONS, SCHEMA, url).upgrade("head")
-        engine = create_async_engine(url)
+    async with fresh_database(infrastructure) as engine:
         yield engine
-        await engine.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

@@ -44,18 +44,7 @@ async def list_sessions(
         ListSessions(caller.subject, caller.session_id, limit=limit, before=_decode_cursor(cursor))
     )
     return SessionListResponse(
-        items=[
-            SessionResponse(
-                id=view.id,
-                user_agent=view.user_agent,
-                ip=view.ip,
-                created_at=view.created_at,
-                last_used_at=view.last_used_at,
-                expires_at=view.expires_at,
-                current=view.current,
-            )
-            for view in page.items
-        ],
+        items=[SessionResponse.model_validate(view, from_attributes=True) for view in page.items],
         next_cursor=_encode_cursor(page.next_before) if page.next_before else None,
     )
 

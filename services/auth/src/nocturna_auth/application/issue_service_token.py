@@ -34,7 +34,6 @@ class ClientCredentialsGrantHandler:
         self._issuer = issuer
 
     async def __call__(self, grant: ClientCredentialsGrant) -> IssuedTokens:
-        requested = parse_scopes(grant.scope)
         async with self._uow() as uow:
             client_id = _uuid(grant.client_id)
             client = await uow.service_clients.get(client_id) if client_id else None
@@ -47,7 +46,8 @@ class ClientCredentialsGrantHandler:
             if client.secret_hash != stored_hash:
                 await uow.service_clients.save(client)
                 await uow.commit()
-        return await self._issuer.issue_for_client(client.id, scopes=narrow_scopes(requested, client.scopes))
+        scopes = narrow_scopes(parse_scopes(grant.scope), client.scopes)
+        return await self._issuer.issue_for_client(client.id, scopes=scopes)
 
 
 def _uuid(value: str) -> UUID | None:

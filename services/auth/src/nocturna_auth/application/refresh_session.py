@@ -50,7 +50,6 @@ class RefreshTokenGrantHandler:
         self._access_token_ttl = access_token_ttl
 
     async def __call__(self, grant: RefreshTokenGrant) -> IssuedTokens:
-        requested = parse_scopes(grant.scope)
         async with self._uow() as uow:
             token = await uow.refresh_tokens.get_for_update(self._secrets.digest(grant.refresh_token))
             if token is None:
@@ -78,7 +77,7 @@ class RefreshTokenGrantHandler:
                 raise RefreshTokenReused(INVALID)
             if token.is_expired(now):
                 raise InvalidRefreshToken(INVALID)
-            scopes = narrow_scopes(requested, token.scopes)
+            scopes = narrow_scopes(parse_scopes(grant.scope), token.scopes)
             session.touch(now, ip=grant.ip, user_agent=grant.user_agent)
             await uow.sessions.save(session)
             issued = await self._tokens.rotate(uow, user, session, token, grant.refresh_token, scopes=scopes)

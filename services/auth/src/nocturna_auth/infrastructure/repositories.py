@@ -86,6 +86,7 @@ class SqlSessionRepository:
         self._clock = clock
 
     async def add(self, session: Session) -> None:
+        await self._session.flush()  # a user registered in this transaction must be inserted first (FK)
         self._session.add(SessionRow.model_validate(_session_columns(session)))
 
     async def get(self, session_id: UUID) -> Session | None:
