@@ -20,9 +20,6 @@ class KeyRotationPolicy:
     def is_due(self, current_created_at: datetime | None, now: datetime) -> bool:
         return current_created_at is None or now >= current_created_at + self.rotate_after
 
-    def is_published(self, retired_at: datetime | None, now: datetime) -> bool:
-        return retired_at is None or now < retired_at + self.retention
-
     def published_since(self, now: datetime) -> datetime:
         """Keys retired after this instant are still published."""
         return now - self.retention
