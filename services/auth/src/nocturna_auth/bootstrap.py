@@ -12,24 +12,37 @@ from nocturna_platform.ids import uuid7
 from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_auth.api import account_deletion, accounts, admin, api_keys, discovery, tokens
+from nocturna_auth.api import account_deletion, accounts, admin, api_keys, discovery, sessions, tokens
+from nocturna_auth.api.authentication import LiveSubjectVerifier
 from nocturna_auth.application.change_roles import ChangeRolesHandler
+from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
 from nocturna_auth.application.create_api_key import CreateApiKeyHandler
+from nocturna_auth.application.create_service_client import CreateServiceClientHandler
 from nocturna_auth.application.delete_account import DeleteAccountHandler
 from nocturna_auth.application.delete_user import DeleteUserHandler
 from nocturna_auth.application.disable_user import DisableUserHandler
 from nocturna_auth.application.enable_user import EnableUserHandler
 from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
+from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
+from nocturna_auth.application.list_sessions import ListSessionsHandler
+from nocturna_auth.application.log_out import LogOutHandler
+from nocturna_auth.application.refresh_session import RefreshTokenGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
 from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
+from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsHandler
+from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
+from nocturna_auth.application.session_tokens import SessionTokenIssuer
 from nocturna_auth.application.use_cases import AuthUseCases, GetUserHandler
+from nocturna_auth.domain.signing_keys import KeyRotationPolicy
 from nocturna_auth.infrastructure.api_key_hashing import HmacSecretHasher
+from nocturna_auth.infrastructure.maintenance import AuthMaintenance
 from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
+from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
 from nocturna_auth.infrastructure.signing_keys import JwtAccessTokenIssuer, KeyEncryption, SqlSigningKeyStore
 from nocturna_auth.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_auth.infrastructure.unit_of_work import SqlAuthUnitOfWork
@@ -47,19 +60,33 @@ class AuthService:
         hashing = settings.password_hashing
         hasher = Argon2PasswordHasher(hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism)
         issuing = settings.issuing
-        keys = SqlSigningKeyStore(
+        access_token_ttl = timedelta(seconds=issuing.access_token_ttl_seconds)
+        reload_after = timedelta(seconds=issuing.key_reload_seconds)
+        self.signing_keys = keys = SqlSigningKeyStore(
             shell.session_factory,
             KeyEncryption(issuing.key_encryption_key.get_secret_value(), issuing.key_encryption_key_id),
             shell.clock,
+            KeyRotationPolicy(
+                rotate_after=timedelta(days=issuing.key_rotation_days),
+                retention=access_token_ttl + timedelta(seconds=settings.tokens.leeway_seconds) + reload_after,
+            ),
+            reload_after,
         )
         issuer = JwtAccessTokenIssuer(keys, issuing, shell.clock)
-        access_token_ttl = timedelta(seconds=issuing.access_token_ttl_seconds)
         key_hasher = HmacSecretHasher(base64.b64decode(settings.api_keys.hash_key.get_secret_value()))
+        refresh_secrets = Sha256AesGcmRefreshTokenSecrets()
+        session_tokens = SessionTokenIssuer(
+            issuer,
+            refresh_secrets,
+            shell.clock,
+            uuid7,
+            session_lifetime=timedelta(seconds=issuing.session_ttl_seconds),
+            refresh_token_ttl=timedelta(seconds=issuing.refresh_token_ttl_seconds),
+        )
+        reuse_grace = timedelta(seconds=issuing.refresh_token_reuse_grace_seconds)
         self.use_cases = AuthUseCases(
             register_user=RegisterUserHandler(uow, hasher, shell.clock, uuid7),
-            password_grant=PasswordGrantHandler(
-                uow, hasher, issuer, shell.clock, uuid7, timedelta(seconds=issuing.session_ttl_seconds)
-            ),
+            password_grant=PasswordGrantHandler(uow, hasher, session_tokens),
             get_user=GetUserHandler(uow),
             signing_keys=keys,
             create_api_key=CreateApiKeyHandler(
@@ -76,7 +103,31 @@ class AuthService:
             delete_user=DeleteUserHandler(uow, shell.clock, access_token_ttl),
             delete_account=DeleteAccountHandler(uow, hasher, shell.clock, access_token_ttl),
             create_admin=CreateAdminHandler(uow, hasher, shell.clock, uuid7),
+            refresh_token_grant=RefreshTokenGrantHandler(
+                uow,
+                session_tokens,
+                refresh_secrets,
+                shell.clock,
+                reuse_grace=reuse_grace,
+                access_token_ttl=access_token_ttl,
+            ),
+            client_credentials_grant=ClientCredentialsGrantHandler(uow, hasher, issuer),
+            create_service_client=CreateServiceClientHandler(uow, hasher, shell.clock, uuid7),
+            list_sessions=ListSessionsHandler(uow),
+            revoke_session=RevokeSessionHandler(uow, shell.clock, access_token_ttl),
+            revoke_other_sessions=RevokeOtherSessionsHandler(uow, shell.clock, access_token_ttl),
+            log_out=LogOutHandler(uow, refresh_secrets, shell.clock, access_token_ttl),
+            confirm_principal=ConfirmPrincipalHandler(uow, shell.clock),
         )
+        self.maintenance = AuthMaintenance(
+            keys,
+            shell.session_factory,
+            shell.clock,
+            interval=timedelta(seconds=issuing.maintenance_interval_seconds),
+            reuse_grace=reuse_grace,
+        )
+        shell.on_start(self.maintenance.start)
+        shell.on_stop(self.maintenance.stop)
         self.app: FastAPI = shell.create_app(
             title="Nocturna auth",
             version="1.0.0",
@@ -84,6 +135,7 @@ class AuthService:
                 accounts.router,
                 account_deletion.router,
                 tokens.router,
+                sessions.router,
                 api_keys.router,
                 admin.router,
                 discovery.router,
@@ -93,4 +145,6 @@ class AuthService:
         own_tokens = settings.tokens.model_copy(
             update={"issuer": issuing.issuer, "audience": issuing.audience}
         )
-        self.app.state.token_verifier = TokenVerifier(own_tokens, keys, shell.clock)
+        self.app.state.token_verifier = LiveSubjectVerifier(
+            TokenVerifier(own_tokens, keys, shell.clock), self.use_cases.confirm_principal
+        )

@@ -18,6 +18,29 @@ class TokenIssuingSettings(BaseModel):
     session_ttl_seconds: int = Field(default=30 * 86_400, ge=3600, description="absolute session lifetime")
     key_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
     key_encryption_key_id: str = "dev"
+    refresh_token_ttl_seconds: int = Field(
+        default=14 * 86_400, ge=300, description="idle timeout: a refresh token unused this long expires"
+    )
+    refresh_token_reuse_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="a rotated refresh token presented again this soon gets the same new pair (concurrency)",
+    )
+    key_rotation_days: int = Field(default=30, ge=1, description="age at which a new signing key takes over")
+    key_reload_seconds: float = Field(
+        default=60.0, ge=0, description="how often a replica re-reads the current signing key"
+    )
+    maintenance_interval_seconds: float = Field(
+        default=300.0, gt=0, description="how often key rotation is checked and spent refresh tokens purged"
+    )
+    scopes_supported: list[str] = Field(
+        default_factory=lambda: [
+            f"{resource}:{action}"
+            for resource in ("charts", "profiles", "subscriptions", "sessions", "api_keys")
+            for action in ("read", "write")
+        ]
+    )
 
     @field_validator("key_encryption_key")
     @classmethod

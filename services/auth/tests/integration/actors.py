@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from nocturna_auth.application.create_admin import CreateAdmin
-from nocturna_auth.infrastructure.signing_keys import SqlSigningKeyStore
+from nocturna_auth.application.create_service_client import CreateServiceClient
 from nocturna_auth.infrastructure.tables import MESSAGING, UserRow
-from nocturna_platform.ids import uuid7
-from nocturna_platform.security.signing import issue_access_token
 from sqlalchemy import cast, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -66,24 +63,18 @@ async def admin(auth: AuthHarness) -> Actor:
 
 
 async def gateway(auth: AuthHarness) -> Actor:
-    """A `service` principal (the gateway), its token signed with the service's current key."""
-    keys = auth.service.use_cases.signing_keys
-    assert isinstance(keys, SqlSigningKeyStore)
-    issuing = auth.service.shell.settings.issuing
-    client_id = uuid7()
-    token = issue_access_token(
-        await keys.current(),
-        issuer=issuing.issuer,
-        audience=issuing.audience,
-        subject=client_id,
-        session_id=None,
-        roles={"service"},
-        scopes=(),
-        ttl=timedelta(minutes=5),
-        now=auth.service.shell.clock(),
-        token_id=str(uuid7()),
+    """A `service` principal (the gateway): a registered service client, signed in with client credentials."""
+    created = await auth.service.use_cases.create_service_client(CreateServiceClient("gateway", ""))
+    response = await auth.client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": str(created.client.id),
+            "client_secret": created.secret,
+        },
     )
-    return Actor(client_id, "gateway@service", token)
+    assert response.status_code == 200, response.text
+    return Actor(created.client.id, "gateway@service", response.json()["access_token"])
 
 
 async def events_about(auth: AuthHarness, user_id: UUID) -> list[tuple[str, dict[str, Any]]]:

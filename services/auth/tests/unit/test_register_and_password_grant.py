@@ -7,12 +7,14 @@ from uuid import UUID
 import pytest
 from nocturna_auth.application.issue_tokens import PasswordGrant, PasswordGrantHandler
 from nocturna_auth.application.register_user import RegisterUser, RegisterUserHandler
+from nocturna_auth.application.session_tokens import SessionTokenIssuer
 from nocturna_auth.domain.users import (
     AccountDisabled,
     EmailAlreadyRegistered,
     InvalidCredentials,
     WeakPassword,
 )
+from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
 from nocturna_contracts.auth.v1 import UserRegistered
 
 from services.auth.tests.fakes import FakeAccessTokenIssuer, FakePasswordHasher, InMemoryAuthStore
@@ -41,9 +43,15 @@ def _grant(
     store: InMemoryAuthStore, hasher: FakePasswordHasher, issuer: FakeAccessTokenIssuer
 ) -> PasswordGrantHandler:
     counter = itertools.count(1000)
-    return PasswordGrantHandler(
-        store, hasher, issuer, lambda: NOW, lambda: UUID(int=next(counter)), timedelta(days=30)
+    tokens = SessionTokenIssuer(
+        issuer,
+        Sha256AesGcmRefreshTokenSecrets(),
+        lambda: NOW,
+        lambda: UUID(int=next(counter)),
+        session_lifetime=timedelta(days=30),
+        refresh_token_ttl=timedelta(days=14),
     )
+    return PasswordGrantHandler(store, hasher, tokens)
 
 
 async def test_registering_stores_the_account_and_announces_it(store: InMemoryAuthStore) -> None:

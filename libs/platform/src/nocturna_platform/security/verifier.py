@@ -28,6 +28,7 @@ Reason = Literal[
     "not_yet_valid",
     "missing_claim",
     "invalid_claim",
+    "revoked",
 ]
 
 _ALGORITHMS = (ALGORITHM,)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from nocturna_platform.http.problems import FieldError, Problem
-from nocturna_platform.security.dependencies import CurrentPrincipal
 
-from nocturna_auth.api.dependencies import UseCases
+from nocturna_auth.api.dependencies import Caller, UseCases
 from nocturna_auth.api.schemas import RegisterRequest, UserResponse
 from nocturna_auth.application.register_user import RegisterUser
 from nocturna_auth.domain.users import EmailAlreadyRegistered, InvalidEmail, User, WeakPassword
@@ -43,7 +42,7 @@ async def register(body: RegisterRequest, use_cases: UseCases) -> UserResponse:
 
 
 @router.get("/me", response_model=UserResponse)
-async def me(principal: CurrentPrincipal, use_cases: UseCases) -> UserResponse:
+async def me(principal: Caller, use_cases: UseCases) -> UserResponse:
     user = await use_cases.get_user(principal.subject)
     if user is None:
         raise Problem(404, "not_found", "Not found", "The account does not exist.")

@@ -26,4 +26,44 @@ class UserResponse(BaseModel):
 class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
-    expires_in: int
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str | None = Field(
+        default=None, description="Single use: a refresh returns a new one. Not issued to service clients."
+    )
+    scope: str | None = Field(default=None, description="The granted scopes, space-separated.")
+
+
+class OAuthErrorResponse(BaseModel):
+    """RFC 6749 §5.2 error body of the token endpoint."""
+
+    error: str = Field(
+        examples=["invalid_grant"],
+        description="`invalid_request`, `invalid_client`, `invalid_grant`, `invalid_scope` or "
+        "`unsupported_grant_type`.",
+    )
+    error_description: str | None = None
+
+
+class SessionResponse(BaseModel):
+    id: UUID
+    user_agent: str | None
+    ip: str | None
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="The session of the access token making this request.")
+
+
+class SessionListResponse(BaseModel):
+    items: list[SessionResponse]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class RevokedSessionsResponse(BaseModel):
+    revoked: int = Field(description="How many sessions ended.")
+
+
+class LogoutRequest(BaseModel):
+    refresh_token: str | None = Field(
+        default=None, max_length=512, description="Also end the session this refresh token belongs to."
+    )

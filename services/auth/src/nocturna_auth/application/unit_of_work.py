@@ -6,7 +6,13 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
-from nocturna_auth.domain.ports import ApiKeyRepository, SessionRepository, UserRepository
+from nocturna_auth.domain.ports import (
+    ApiKeyRepository,
+    RefreshTokenRepository,
+    ServiceClientRepository,
+    SessionRepository,
+    UserRepository,
+)
 
 
 class AuthUnitOfWork(Protocol):
@@ -18,6 +24,12 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def service_clients(self) -> ServiceClientRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -8,18 +8,26 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from nocturna_auth.application.change_roles import ChangeRolesHandler
+from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
 from nocturna_auth.application.create_api_key import CreateApiKeyHandler
+from nocturna_auth.application.create_service_client import CreateServiceClientHandler
 from nocturna_auth.application.delete_account import DeleteAccountHandler
 from nocturna_auth.application.delete_user import DeleteUserHandler
 from nocturna_auth.application.disable_user import DisableUserHandler
 from nocturna_auth.application.enable_user import EnableUserHandler
 from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
+from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
+from nocturna_auth.application.list_sessions import ListSessionsHandler
+from nocturna_auth.application.log_out import LogOutHandler
+from nocturna_auth.application.refresh_session import RefreshTokenGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
 from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
+from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsHandler
+from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.users import User
@@ -56,3 +64,11 @@ class AuthUseCases:
     delete_user: DeleteUserHandler
     delete_account: DeleteAccountHandler
     create_admin: CreateAdminHandler
+    refresh_token_grant: RefreshTokenGrantHandler
+    client_credentials_grant: ClientCredentialsGrantHandler
+    create_service_client: CreateServiceClientHandler
+    list_sessions: ListSessionsHandler
+    revoke_session: RevokeSessionHandler
+    revoke_other_sessions: RevokeOtherSessionsHandler
+    log_out: LogOutHandler
+    confirm_principal: ConfirmPrincipalHandler

@@ -8,6 +8,8 @@ from typing import Protocol
 from uuid import UUID
 
 from nocturna_auth.domain.api_keys import ApiKey
+from nocturna_auth.domain.refresh_tokens import RefreshToken
+from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 
@@ -41,8 +43,16 @@ class SessionRepository(Protocol):
 
     async def get(self, session_id: UUID) -> Session | None: ...
 
+    async def get_for_update(self, session_id: UUID) -> Session | None:
+        """The session, locked until the transaction ends (concurrent refreshes and revocations queue)."""
+        ...
+
     async def active_for_user(self, user_id: UUID) -> Sequence[Session]:
         """Sessions of the user that are neither revoked nor expired, newest first."""
+        ...
+
+    async def active_page(self, user_id: UUID, *, limit: int, before: UUID | None) -> Sequence[Session]:
+        """Up to `limit` active sessions of the user, newest first, with an id below `before` if given."""
         ...
 
     async def save(self, session: Session) -> None: ...
@@ -68,3 +78,23 @@ class ApiKeyRepository(Protocol):
     async def record_use(self, key_id: UUID, at: datetime) -> None:
         """Set `last_used_at` alone, so a concurrent revocation is never overwritten."""
         ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get(self, digest: bytes) -> RefreshToken | None: ...
+
+    async def get_for_update(self, digest: bytes) -> RefreshToken | None:
+        """The token, locked until the transaction ends: concurrent refreshes of one token run one by one."""
+        ...
+
+    async def save(self, token: RefreshToken) -> None: ...
+
+
+class ServiceClientRepository(Protocol):
+    async def add(self, client: ServiceClient) -> None: ...
+
+    async def get(self, client_id: UUID) -> ServiceClient | None: ...
+
+    async def save(self, client: ServiceClient) -> None: ...

@@ -7,6 +7,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from nocturna_auth.domain.users import DomainError
+
+
+class SessionNotFound(DomainError):
+    """No active session with this id belongs to the caller (another user's session is not found either)."""
+
+    code = "not_found"
+
 
 class RevocationReason(StrEnum):
     LOGOUT = "logout"

@@ -114,10 +114,15 @@ class SqlSessionRepository:
         self._clock = clock
 
     async def add(self, session: Session) -> None:
+        await self._session.flush()  # a user registered in this transaction must be inserted first (FK)
         self._session.add(SessionRow.model_validate(_session_columns(session)))
 
     async def get(self, session_id: UUID) -> Session | None:
         row = await self._session.get(SessionRow, session_id)
+        return _session(row) if row else None
+
+    async def get_for_update(self, session_id: UUID) -> Session | None:
+        row = await self._session.get(SessionRow, session_id, with_for_update=True, populate_existing=True)
         return _session(row) if row else None
 
     async def active_for_user(self, user_id: UUID) -> Sequence[Session]:
@@ -132,6 +137,17 @@ class SqlSessionRepository:
                 .order_by(col(SessionRow.created_at).desc())
             )
         ).scalars()
+        return [_session(row) for row in rows]
+
+    async def active_page(self, user_id: UUID, *, limit: int, before: UUID | None) -> Sequence[Session]:
+        query = select(SessionRow).where(
+            col(SessionRow.user_id) == user_id,
+            col(SessionRow.revoked_at).is_(None),
+            col(SessionRow.expires_at) > self._clock(),
+        )
+        if before is not None:
+            query = query.where(col(SessionRow.id) < before)
+        rows = (await self._session.execute(query.order_by(col(SessionRow.id).desc()).limit(limit))).scalars()
         return [_session(row) for row in rows]
 
     async def save(self, session: Session) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.messaging.tables import messaging_tables
-from sqlalchemy import Column, DateTime, ForeignKey, Index, LargeBinary, Text, Uuid
+from sqlalchemy import Column, DateTime, ForeignKey, Index, LargeBinary, Text, Uuid, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -86,6 +86,51 @@ class ApiKeyRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    """A refresh token by its SHA-256 digest; `successor` is the pair its rotation issued, sealed under the
+    token itself (useless without it) and kept for the reuse grace window only."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index("ix_refresh_tokens_session_id", "session_id"),
+        Index("ix_refresh_tokens_expires_at", "expires_at"),
+        Index(
+            "ix_refresh_tokens_sealed_rotated_at",
+            "rotated_at",
+            postgresql_where=text("successor IS NOT NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    digest: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    session_id: UUID = Field(
+        sa_column=Column(Uuid, ForeignKey(f"{SCHEMA}.sessions.id", ondelete="CASCADE"), nullable=False)
+    )
+    scopes: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    rotated_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    successor: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class ServiceClientRow(SQLModel, table=True):
+    """A client of the client-credentials grant; `secret_hash` is argon2id."""
+
+    __tablename__ = "service_clients"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: UUID = Field(primary_key=True)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    secret_hash: str = Field(sa_column=Column(Text, nullable=False))
+    scopes: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    disabled_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 

@@ -1,0 +1,32 @@
+"""OAuth scopes (RFC 6749 §3.3): what a token may be used for, never more than was granted."""
+
+from __future__ import annotations
+
+import re
+
+from nocturna_auth.domain.users import DomainError
+
+_SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+MAX_SCOPE_LENGTH = 100
+
+
+class InvalidScope(DomainError):
+    code = "invalid_scope"
+
+
+def parse_scopes(raw: str) -> frozenset[str]:
+    """The space-separated scope parameter as a set; a malformed scope token is refused."""
+    scopes = frozenset(raw.split())
+    for scope in scopes:
+        if len(scope) > MAX_SCOPE_LENGTH or not _SCOPE_TOKEN.match(scope):
+            raise InvalidScope(f"{scope[:MAX_SCOPE_LENGTH]!r} is not a valid scope")
+    return scopes
+
+
+def narrow_scopes(requested: frozenset[str], granted: frozenset[str]) -> frozenset[str]:
+    """The scopes of a new token: all granted ones when none are asked for, else the ones asked for."""
+    if not requested:
+        return granted
+    if not requested <= granted:
+        raise InvalidScope("the requested scope exceeds the granted scope")
+    return requested

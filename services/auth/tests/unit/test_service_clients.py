@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+from nocturna_auth.application.create_service_client import CreatedServiceClient, CreateServiceClient
+from nocturna_auth.application.issue_service_token import (
+    ClientCredentialsGrant,
+    ClientCredentialsGrantHandler,
+)
+from nocturna_auth.domain.scopes import InvalidScope
+from nocturna_auth.domain.service_clients import InvalidClient, InvalidClientName
+
+from services.auth.tests.fakes import FakePasswordHasher
+from services.auth.tests.unit.world import NOW, AuthWorld
+
+
+@pytest.fixture
+def world() -> AuthWorld:
+    return AuthWorld()
+
+
+async def _client(world: AuthWorld, scopes: str = "charts:read profiles:read") -> CreatedServiceClient:
+    return await world.create_service_client(CreateServiceClient(" chart ", scopes))
+
+
+async def test_a_client_is_stored_with_its_secret_hashed(world: AuthWorld) -> None:
+    created = await _client(world)
+
+    stored = world.store.service_clients[created.client.id]
+    assert (stored.name, stored.scopes, stored.created_at) == ("chart", {"charts:read", "profiles:read"}, NOW)
+    assert len(created.secret) >= 43
+    assert stored.secret_hash != created.secret
+    assert world.hasher.verify(stored.secret_hash, created.secret)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+async def test_a_client_needs_a_name(world: AuthWorld, name: str) -> None:
+    with pytest.raises(InvalidClientName):
+        await world.create_service_client(CreateServiceClient(name))
+    assert world.store.service_clients == {}
+
+
+async def test_a_client_gets_a_service_token_without_session_or_refresh_token(world: AuthWorld) -> None:
+    created = await _client(world)
+
+    issued = await world.client_credentials_grant(
+        ClientCredentialsGrant(str(created.client.id), created.secret)
+    )
+
+    assert issued.refresh_token is None
+    assert world.issuer.issued == [(created.client.id, None, frozenset({"charts:read", "profiles:read"}))]
+    assert issued.scope == "charts:read profiles:read"
+
+
+async def test_a_client_may_ask_for_fewer_scopes_but_not_more(world: AuthWorld) -> None:
+    created = await _client(world)
+    client_id = str(created.client.id)
+
+    narrowed = await world.client_credentials_grant(
+        ClientCredentialsGrant(client_id, created.secret, "charts:read")
+    )
+    assert narrowed.scope == "charts:read"
+    with pytest.raises(InvalidScope):
+        await world.client_credentials_grant(
+            ClientCredentialsGrant(client_id, created.secret, "charts:write")
+        )
+
+
+@pytest.mark.parametrize("client_id", ["unknown", "not-a-uuid", "00000000-0000-0000-0000-00000000ffff"])
+async def test_unknown_clients_and_wrong_secrets_get_one_answer(world: AuthWorld, client_id: str) -> None:
+    created = await _client(world)
+    client_id = str(created.client.id) if client_id == "unknown" else client_id
+    secret = "wrong secret" if client_id == str(created.client.id) else created.secret
+
+    with pytest.raises(InvalidClient, match="client authentication failed"):
+        await world.client_credentials_grant(ClientCredentialsGrant(client_id, secret))
+    assert world.issuer.issued == []
+
+
+async def test_a_disabled_client_gets_no_token(world: AuthWorld) -> None:
+    created = await _client(world)
+    world.store.service_clients[created.client.id].disabled_at = NOW
+
+    with pytest.raises(InvalidClient):
+        await world.client_credentials_grant(ClientCredentialsGrant(str(created.client.id), created.secret))
+
+
+async def test_a_secret_hashed_with_old_parameters_is_rehashed(world: AuthWorld) -> None:
+    created = await _client(world)
+    upgraded = ClientCredentialsGrantHandler(world.store, FakePasswordHasher(version=2), world.issuer)
+
+    await upgraded(ClientCredentialsGrant(str(created.client.id), created.secret))
+
+    assert world.store.service_clients[created.client.id].secret_hash.startswith("v2$")
