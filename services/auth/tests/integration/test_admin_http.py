@@ -204,7 +204,8 @@ async def test_deleting_ones_own_account_needs_the_password_and_frees_the_email(
     assert types_of(events).count("auth.user.deleted.v1") == 1
     assert [p["reason"] for t, p in events if t == "auth.session.revoked.v1"] == ["user_deleted"]
     assert "auth.api_key.revoked.v1" in types_of(events)
-    assert (await auth.client.get(ME, headers=member.headers)).status_code == 401  # the token died with the account
+    # the token died with the account
+    assert (await auth.client.get(ME, headers=member.headers)).status_code == 401
     again = await auth.register(member.email)
     assert UUID(str(again["id"])) != member.id
 
