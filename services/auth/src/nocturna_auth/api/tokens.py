@@ -11,7 +11,7 @@ from nocturna_platform.http.client import RequestClient
 from nocturna_auth.api.dependencies import UseCases
 from nocturna_auth.api.schemas import TokenResponse
 from nocturna_auth.application.issue_tokens import PasswordGrant
-from nocturna_auth.domain.users import AccountDisabled, InvalidCredentials
+from nocturna_auth.domain.users import AccountDisabled, InvalidCredentials, TooManyAttempts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
 
@@ -36,6 +36,10 @@ async def token(
         return oauth_error(400, "invalid_grant", "invalid email or password")
     except AccountDisabled:
         return oauth_error(400, "invalid_grant", "this account is disabled")
+    except TooManyAttempts as error:
+        return oauth_error(
+            429, "too_many_attempts", str(error), {"Retry-After": str(error.retry_after_seconds)}
+        )
     return JSONResponse(
         TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in).model_dump(),
         headers=NO_STORE,

@@ -6,7 +6,8 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
-from nocturna_auth.domain.ports import SessionRepository, UserRepository
+from nocturna_auth.domain.emails import OutgoingEmails
+from nocturna_auth.domain.ports import OneTimeTokenRepository, SessionRepository, UserRepository
 
 
 class AuthUnitOfWork(Protocol):
@@ -15,6 +16,12 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository: ...
+
+    @property
+    def outgoing_emails(self) -> OutgoingEmails: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from nocturna_auth.application.issue_tokens import PasswordGrantHandler
+from nocturna_auth.application.change_password import ChangePasswordHandler
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
+from nocturna_auth.application.request_password_reset import RequestPasswordResetHandler
+from nocturna_auth.application.resend_verification import ResendVerificationHandler
+from nocturna_auth.application.reset_password import ResetPasswordHandler
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
+from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.users import User
 
 
@@ -29,6 +34,11 @@ class GetUserHandler:
 @dataclass(frozen=True)
 class AuthUseCases:
     register_user: RegisterUserHandler
-    password_grant: PasswordGrantHandler
+    password_grant: ThrottledPasswordGrantHandler
     get_user: GetUserHandler
     signing_keys: PublicKeySource
+    verify_email: VerifyEmailHandler
+    resend_verification: ResendVerificationHandler
+    change_password: ChangePasswordHandler
+    request_password_reset: RequestPasswordResetHandler
+    reset_password: ResetPasswordHandler

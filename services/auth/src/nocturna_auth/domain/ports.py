@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
+from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 
@@ -30,3 +31,15 @@ class SessionRepository(Protocol):
         ...
 
     async def save(self, session: Session) -> None: ...
+
+
+class OneTimeTokenRepository(Protocol):
+    async def add(self, token: OneTimeToken) -> None: ...
+
+    async def by_digest(self, digest: str) -> OneTimeToken | None:
+        """The token with this digest, locked until the transaction ends, so that it is consumed only once."""
+        ...
+
+    async def unused_for_user(self, user_id: UUID, purpose: TokenPurpose) -> Sequence[OneTimeToken]: ...
+
+    async def save(self, token: OneTimeToken) -> None: ...
