@@ -103,7 +103,7 @@ def service_settings(mailbox: Mailbox, **overrides: Any) -> AuthSettings:
         "email": EmailSettings(
             file_path=mailbox.path, link_base_url="https://app.test", poll_interval_seconds=0.05
         ),
-        "account_tokens": AccountTokenSettings(mail_cooldown_seconds=0),
+        "account_tokens": AccountTokenSettings(mail_cooldown_seconds=0, reset_request_min_seconds=0.1),
         # Every test's requests come from one test client address: only per-account lockouts here.
         "login_throttle": LoginThrottleSettings(ip_threshold=1_000_000),
     }

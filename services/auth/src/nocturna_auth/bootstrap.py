@@ -89,7 +89,9 @@ class AuthService:
             verify_email=VerifyEmailHandler(uow, shell.clock),
             resend_verification=ResendVerificationHandler(uow, mailer, shell.clock, uuid7),
             change_password=ChangePasswordHandler(uow, hasher, policy, mail, shell.clock, access_ttl),
-            request_password_reset=RequestPasswordResetHandler(uow, mailer, shell.clock, uuid7),
+            request_password_reset=RequestPasswordResetHandler(
+                uow, mailer, shell.clock, uuid7, timedelta(seconds=lifetimes.reset_request_min_seconds)
+            ),
             reset_password=ResetPasswordHandler(uow, hasher, policy, mail, limiter, shell.clock, access_ttl),
         )
         self.app: FastAPI = shell.create_app(

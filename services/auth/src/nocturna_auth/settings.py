@@ -75,6 +75,11 @@ class AccountTokenSettings(BaseModel):
         ge=0,
         description="at most one verification/reset/notice mail per address and kind per period",
     )
+    reset_request_min_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        description="a forgotten-password request never answers sooner: timing tells nothing",
+    )
 
 
 class LoginThrottleSettings(BaseModel):

@@ -130,8 +130,10 @@ async def test_registering_a_taken_email_takes_about_as_long_as_a_new_one(auth: 
         assert response.status_code == 201
         return time.perf_counter() - started
 
-    fresh = [await timed(unique_email()) for _ in range(9)]
-    repeated = [await timed(taken) for _ in range(9)]
+    fresh, repeated = [], []
+    for _ in range(11):  # interleaved, so a busy machine slows both alike
+        fresh.append(await timed(unique_email()))
+        repeated.append(await timed(taken))
 
     fresh_median, repeated_median = statistics.median(fresh), statistics.median(repeated)
     assert abs(fresh_median - repeated_median) < max(0.05, min(fresh_median, repeated_median)), (
@@ -208,11 +210,14 @@ async def test_forgotten_password_takes_about_as_long_either_way(auth: AuthHarne
         assert response.status_code == 202
         return time.perf_counter() - started
 
-    known = [await timed(email) for _ in range(9)]
-    unknown = [await timed(unique_email()) for _ in range(9)]
+    known, unknown = [], []
+    for _ in range(11):  # interleaved, so a busy machine slows both alike
+        known.append(await timed(email))
+        unknown.append(await timed(unique_email()))
 
     known_median, unknown_median = statistics.median(known), statistics.median(unknown)
-    assert abs(known_median - unknown_median) < max(0.05, min(known_median, unknown_median)), (known, unknown)
+    assert min(known_median, unknown_median) >= 0.1  # both padded to `reset_request_min_seconds`
+    assert abs(known_median - unknown_median) < 0.02, (known, unknown)
 
 
 async def test_password_reset_tokens_are_single_use_and_old_sessions_end_after_a_reset(
