@@ -37,7 +37,7 @@ def _invalid_token(error: InvalidToken) -> Problem:
     return Problem(400, "invalid_token", "Invalid or expired link", str(error))
 
 
-def _account_gone(error: AccountNotFound) -> Problem:
+def _account_gone() -> Problem:
     return Problem(404, "not_found", "Not found", "The account does not exist.")
 
 
@@ -60,7 +60,7 @@ async def resend_verification(principal: CurrentPrincipal, use_cases: UseCases) 
     try:
         await use_cases.resend_verification(principal.subject)
     except AccountNotFound as error:
-        raise _account_gone(error) from error
+        raise _account_gone() from error
     except EmailAlreadyVerified as error:
         raise Problem(409, "email_already_verified", "Email already verified", str(error)) from error
     except TooManyAttempts as error:
@@ -96,7 +96,7 @@ async def change_password(
     except WeakPassword as error:
         raise problems.weak_password(error, "new_password") from error
     except AccountNotFound as error:
-        raise _account_gone(error) from error
+        raise _account_gone() from error
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
