@@ -207,7 +207,8 @@ async def test_every_limiter_key_expires_and_none_names_the_email(
     redis_client: aioredis.Redis, test_run: TestRun
 ) -> None:
     prefix = f"{test_run.redis_key_prefix}limiter-{uuid.uuid4().hex[:8]}:"
-    limiter = RedisLoginAttemptLimiter(redis_client, prefix, THROTTLE, CollectorRegistry())
+    long_lockout = THROTTLE.model_copy(update={"lockout_base_seconds": 30, "lockout_max_seconds": 30})
+    limiter = RedisLoginAttemptLimiter(redis_client, prefix, long_lockout, CollectorRegistry())
     for _ in range(3):
         await limiter.record_failure("ada@example.com", "2001:db8::1")
 
