@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 from uuid import UUID
 
 from nocturna_auth.application.session_tokens import IssuedTokens
 from nocturna_auth.domain.api_keys import ApiKey
+from nocturna_auth.domain.emails import EmailKind, EmailMessage
+from nocturna_auth.domain.lockout import LockoutPolicy
+from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.refresh_tokens import RefreshToken
 from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
@@ -157,6 +161,10 @@ class InMemoryAuthUnitOfWork:
         self.api_keys = InMemoryApiKeyRepository(self._api_keys)
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._refresh_tokens)
         self.service_clients = InMemoryServiceClientRepository(self._service_clients)
+        self._tokens = copy.deepcopy(self._store.tokens)
+        self._emails = list(self._store.emails)
+        self.one_time_tokens = InMemoryOneTimeTokenRepository(self._tokens)
+        self.outgoing_emails = InMemoryOutgoingEmails(self._emails, self._store.now)
         self._pending: list[Event] = []
         return self
 
@@ -170,6 +178,7 @@ class InMemoryAuthUnitOfWork:
         self._store.users, self._store.sessions = self._users, self._sessions
         self._store.api_keys = self._api_keys
         self._store.refresh_tokens, self._store.service_clients = self._refresh_tokens, self._service_clients
+        self._store.tokens, self._store.emails = self._tokens, self._emails
         self._store.published.extend(self._pending)
         self._pending = []
 
@@ -190,11 +199,18 @@ class InMemoryAuthStore:
         self.api_keys: dict[UUID, ApiKey] = {}
         self.refresh_tokens: dict[bytes, RefreshToken] = {}
         self.service_clients: dict[UUID, ServiceClient] = {}
+        self.tokens: dict[UUID, OneTimeToken] = {}
+        self.emails: list[tuple[datetime, EmailMessage]] = []
         self.published: list[Event] = []
 
     def clock(self) -> datetime:
         """The store's `now`, as the handlers' clock: tests move time by setting `now`."""
         return self.now
+
+    @property
+    def mails(self) -> list[EmailMessage]:
+        """The committed mail outbox, oldest first."""
+        return [message for _, message in self.emails]
 
     def __call__(self) -> InMemoryAuthUnitOfWork:
         return InMemoryAuthUnitOfWork(self)
@@ -262,3 +278,96 @@ class InMemoryApiKeyRepository:
         stored = self._keys.get(key_id)
         if stored is not None and (stored.last_used_at is None or stored.last_used_at < at):
             stored.last_used_at = at
+
+
+class InMemoryOneTimeTokenRepository:
+    def __init__(self, tokens: dict[UUID, OneTimeToken]) -> None:
+        self._tokens = tokens
+
+    async def add(self, token: OneTimeToken) -> None:
+        self._tokens[token.id] = copy.deepcopy(token)
+
+    async def by_digest(self, digest: str) -> OneTimeToken | None:
+        return next((copy.deepcopy(t) for t in self._tokens.values() if t.digest == digest), None)
+
+    async def unused_for_user(self, user_id: UUID, purpose: TokenPurpose) -> Sequence[OneTimeToken]:
+        return [
+            copy.deepcopy(t)
+            for t in self._tokens.values()
+            if t.user_id == user_id and t.purpose is purpose and t.consumed_at is None
+        ]
+
+    async def save(self, token: OneTimeToken) -> None:
+        if token.id in self._tokens:
+            self._tokens[token.id] = copy.deepcopy(token)
+
+
+class InMemoryOutgoingEmails:
+    def __init__(self, emails: list[tuple[datetime, EmailMessage]], now: datetime) -> None:
+        self._emails = emails
+        self._now = now
+
+    async def queue(self, message: EmailMessage) -> None:
+        self._emails.append((self._now, message))
+
+    async def last_queued_at(self, to: str, kind: EmailKind) -> datetime | None:
+        return max((at for at, m in self._emails if m.to == to and m.kind is kind), default=None)
+
+
+class RecordingEmailSender:
+    """Records what it sends; fails the first `failures` sends, like a transport that is down for a while."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[tuple[UUID, EmailMessage]] = []
+        self.attempts = 0
+        self._failures = failures
+
+    async def send(self, message: EmailMessage, *, message_id: UUID) -> None:
+        self.attempts += 1
+        if self.attempts <= self._failures:
+            raise ConnectionError("mail transport unavailable")
+        self.sent.append((message_id, message))
+
+
+class InMemoryLoginAttemptLimiter:
+    """The Redis limiter's rules on a settable clock: counters forgotten `window` after the last failure."""
+
+    def __init__(
+        self,
+        now: datetime,
+        account: LockoutPolicy,
+        ip: LockoutPolicy,
+        window: timedelta = timedelta(days=1),
+    ) -> None:
+        self.now = now
+        self._policies = {"account": account, "ip": ip}
+        self._window = window
+        self._failures: dict[tuple[str, str], tuple[int, datetime]] = {}
+        self._locked_until: dict[tuple[str, str], datetime] = {}
+
+    def _keys(self, account: str, ip: str | None) -> list[tuple[str, str]]:
+        return [("account", account)] + ([("ip", ip)] if ip else [])
+
+    async def retry_after(self, account: str, ip: str | None) -> int:
+        remaining = [
+            (until - self.now).total_seconds()
+            for key in self._keys(account, ip)
+            if (until := self._locked_until.get(key)) is not None
+        ]
+        return max((math.ceil(s) for s in remaining if s > 0), default=0)
+
+    async def record_failure(self, account: str, ip: str | None) -> int:
+        lockout = 0.0
+        for key in self._keys(account, ip):
+            count, last = self._failures.get(key, (0, self.now))
+            count = 1 if self.now - last >= self._window else count + 1
+            self._failures[key] = (count, self.now)
+            seconds = self._policies[key[0]].lockout_after(count)
+            if seconds > 0:
+                self._locked_until[key] = self.now + timedelta(seconds=seconds)
+                lockout = max(lockout, seconds)
+        return math.ceil(lockout)
+
+    async def record_success(self, account: str) -> None:
+        self._failures.pop(("account", account), None)
+        self._locked_until.pop(("account", account), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -70,6 +71,8 @@ def test_serve_logs_through_our_handler_and_exits_cleanly_on_sigterm() -> None:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", SERVICE.replace("{port}", str(port))],
+        # The probe logs at INFO whatever a session fixture (`test_env`) exported into this process.
+        env={**os.environ, "LOG__LEVEL": "INFO"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

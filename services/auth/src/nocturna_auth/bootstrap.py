@@ -12,8 +12,19 @@ from nocturna_platform.ids import uuid7
 from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_auth.api import account_deletion, accounts, admin, api_keys, discovery, sessions, tokens
+from nocturna_auth.api import (
+    account_deletion,
+    accounts,
+    admin,
+    api_keys,
+    credentials,
+    discovery,
+    sessions,
+    tokens,
+)
 from nocturna_auth.api.authentication import LiveSubjectVerifier
+from nocturna_auth.application.account_mail import AccountMail
+from nocturna_auth.application.change_password import ChangePasswordHandler
 from nocturna_auth.application.change_roles import ChangeRolesHandler
 from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
@@ -27,19 +38,30 @@ from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordGrantHandler
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
 from nocturna_auth.application.list_sessions import ListSessionsHandler
 from nocturna_auth.application.log_out import LogOutHandler
+from nocturna_auth.application.mail_tokens import TokenMailer
 from nocturna_auth.application.refresh_session import RefreshTokenGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
+from nocturna_auth.application.request_password_reset import RequestPasswordResetHandler
+from nocturna_auth.application.resend_verification import ResendVerificationHandler
+from nocturna_auth.application.reset_password import ResetPasswordHandler
 from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
 from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsHandler
 from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
 from nocturna_auth.application.session_tokens import SessionTokenIssuer
 from nocturna_auth.application.use_cases import AuthUseCases, GetUserHandler
+from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
+from nocturna_auth.domain.users import PasswordPolicy
 from nocturna_auth.infrastructure.api_key_hashing import HmacSecretHasher
+from nocturna_auth.infrastructure.common_passwords import BundledCommonPasswords
+from nocturna_auth.infrastructure.email_outbox import EmailMetrics, OutgoingEmailDispatcher
+from nocturna_auth.infrastructure.email_senders import email_sender
+from nocturna_auth.infrastructure.login_limiter import RedisLoginAttemptLimiter
 from nocturna_auth.infrastructure.maintenance import AuthMaintenance
 from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
 from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
@@ -56,9 +78,32 @@ class AuthService:
         settings = settings or AuthSettings()
         self.shell = shell = ServiceShell(settings, persistence=Persistence(SCHEMA, MIGRATIONS, MESSAGING))
         assert shell.session_factory is not None
-        uow = partial(SqlAuthUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        self.email_dispatcher = dispatcher = OutgoingEmailDispatcher(
+            shell.session_factory,
+            email_sender(settings.email),
+            settings.email,
+            shell.clock,
+            EmailMetrics(shell.metrics.registry),
+        )
+        shell.on_start(dispatcher.start)
+        shell.on_stop(dispatcher.stop)
+        uow = partial(
+            SqlAuthUnitOfWork, shell.session_factory, MESSAGING, shell.clock, mail_queued=dispatcher.wake
+        )
         hashing = settings.password_hashing
         hasher = Argon2PasswordHasher(hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism)
+        policy = PasswordPolicy(BundledCommonPasswords())
+        mail = AccountMail(settings.email.link_base_url)
+        lifetimes = settings.account_tokens
+        mailer = TokenMailer(
+            mail,
+            verification_ttl=timedelta(seconds=lifetimes.verification_ttl_seconds),
+            reset_ttl=timedelta(seconds=lifetimes.password_reset_ttl_seconds),
+            cooldown=timedelta(seconds=lifetimes.mail_cooldown_seconds),
+        )
+        limiter = RedisLoginAttemptLimiter(
+            shell.redis, settings.redis_key_prefix, settings.login_throttle, shell.metrics.registry
+        )
         issuing = settings.issuing
         access_token_ttl = timedelta(seconds=issuing.access_token_ttl_seconds)
         reload_after = timedelta(seconds=issuing.key_reload_seconds)
@@ -85,8 +130,10 @@ class AuthService:
         )
         reuse_grace = timedelta(seconds=issuing.refresh_token_reuse_grace_seconds)
         self.use_cases = AuthUseCases(
-            register_user=RegisterUserHandler(uow, hasher, shell.clock, uuid7),
-            password_grant=PasswordGrantHandler(uow, hasher, session_tokens),
+            register_user=RegisterUserHandler(uow, hasher, policy, mailer, shell.clock, uuid7),
+            password_grant=ThrottledPasswordGrantHandler(
+                PasswordGrantHandler(uow, hasher, session_tokens), limiter
+            ),
             get_user=GetUserHandler(uow),
             signing_keys=keys,
             create_api_key=CreateApiKeyHandler(
@@ -102,7 +149,7 @@ class AuthService:
             enable_user=EnableUserHandler(uow),
             delete_user=DeleteUserHandler(uow, shell.clock, access_token_ttl),
             delete_account=DeleteAccountHandler(uow, hasher, shell.clock, access_token_ttl),
-            create_admin=CreateAdminHandler(uow, hasher, shell.clock, uuid7),
+            create_admin=CreateAdminHandler(uow, hasher, policy, shell.clock, uuid7),
             refresh_token_grant=RefreshTokenGrantHandler(
                 uow,
                 session_tokens,
@@ -118,6 +165,15 @@ class AuthService:
             revoke_other_sessions=RevokeOtherSessionsHandler(uow, shell.clock, access_token_ttl),
             log_out=LogOutHandler(uow, refresh_secrets, shell.clock, access_token_ttl),
             confirm_principal=ConfirmPrincipalHandler(uow, shell.clock),
+            verify_email=VerifyEmailHandler(uow, shell.clock),
+            resend_verification=ResendVerificationHandler(uow, mailer, shell.clock, uuid7),
+            change_password=ChangePasswordHandler(uow, hasher, policy, mail, shell.clock, access_token_ttl),
+            request_password_reset=RequestPasswordResetHandler(
+                uow, mailer, shell.clock, uuid7, timedelta(seconds=lifetimes.reset_request_min_seconds)
+            ),
+            reset_password=ResetPasswordHandler(
+                uow, hasher, policy, mail, limiter, shell.clock, access_token_ttl
+            ),
         )
         self.maintenance = AuthMaintenance(
             keys,
@@ -133,6 +189,7 @@ class AuthService:
             version="1.0.0",
             routers=[
                 accounts.router,
+                credentials.router,
                 account_deletion.router,
                 tokens.router,
                 sessions.router,

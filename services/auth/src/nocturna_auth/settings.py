@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
+from typing import Literal
 
 from nocturna_platform.settings import HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -71,12 +73,75 @@ class ApiKeySettings(BaseModel):
         return value
 
 
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="`starttls` upgrades a plain connection (587), `tls` is implicit TLS (465)",
+    )
+    timeout_seconds: float = Field(default=15.0, gt=0)
+
+
+class EmailSettings(BaseModel):
+    """How mail leaves: `console` writes each message as a JSON line to `file_path` (or, without a path, logs
+    it without its body); `smtp` sends it. Messages wait in `auth.outgoing_emails` until sent."""
+
+    backend: Literal["console", "smtp"] = "console"
+    file_path: Path | None = None
+    from_address: str = "Nocturna <no-reply@nocturna.app>"
+    link_base_url: str = Field(
+        default="http://127.0.0.1:3000",
+        description="the web app; mails link to /verify-email, /reset-password",
+    )
+    smtp: SmtpSettings = SmtpSettings()
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_delay_seconds: float = Field(default=5.0, ge=0)
+    retry_max_delay_seconds: float = Field(default=900.0, ge=0)
+    retention_hours: float = Field(
+        default=168.0, ge=0, description="sent or given-up rows are kept this long"
+    )
+
+
+class AccountTokenSettings(BaseModel):
+    verification_ttl_seconds: int = Field(default=48 * 3600, ge=60)
+    password_reset_ttl_seconds: int = Field(default=1800, ge=1)
+    mail_cooldown_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="at most one verification/reset/notice mail per address and kind per period",
+    )
+    reset_request_min_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        description="a forgotten-password request never answers sooner: timing tells nothing",
+    )
+
+
+class LoginThrottleSettings(BaseModel):
+    """Failed password sign-ins, counted in Redis per account and per client address (IPv6 per /64)."""
+
+    account_threshold: int = Field(default=5, ge=1)
+    ip_threshold: int = Field(default=50, ge=1)
+    lockout_base_seconds: float = Field(default=60.0, gt=0)
+    lockout_max_seconds: float = Field(default=3600.0, gt=0)
+    failure_window_seconds: int = Field(
+        default=86_400, ge=1, description="failures are forgotten this long after the last one"
+    )
+
+
 class AuthSettings(ServiceSettings):
     service_name: str = "auth"
     http: HttpSettings = HttpSettings(port=8001)
     issuing: TokenIssuingSettings = TokenIssuingSettings()
     password_hashing: PasswordHashingSettings = PasswordHashingSettings()
     api_keys: ApiKeySettings = ApiKeySettings()
+    email: EmailSettings = EmailSettings()
+    account_tokens: AccountTokenSettings = AccountTokenSettings()
+    login_throttle: LoginThrottleSettings = LoginThrottleSettings()
 
     @model_validator(mode="after")
     def _no_development_secrets_in_production(self) -> AuthSettings:

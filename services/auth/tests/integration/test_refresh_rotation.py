@@ -7,27 +7,24 @@ from collections.abc import AsyncIterator
 
 import pytest
 from nocturna_auth.bootstrap import AuthService
-from nocturna_auth.settings import AuthSettings, PasswordHashingSettings, TokenIssuingSettings
+from nocturna_auth.settings import TokenIssuingSettings
 from nocturna_contracts.auth.v1 import SessionRevoked
 from nocturna_platform.testing.plugin import TestRun
 from nocturna_platform.testing.serving import serving
 
-from services.auth.tests.conftest import AuthHarness
+from services.auth.tests.conftest import AuthHarness, Mailbox, service_settings
 from services.auth.tests.integration.flows import bearer, execute, listening, refresh, sign_in
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def no_grace(test_env: dict[str, str]) -> AsyncIterator[AuthHarness]:
+async def no_grace(test_env: dict[str, str], mailbox: Mailbox) -> AsyncIterator[AuthHarness]:
     """An auth service without a reuse grace window: any second use of a refresh token is a reuse."""
-    settings = AuthSettings(
-        password_hashing=PasswordHashingSettings(time_cost=1, memory_cost_kib=8192),
-        issuing=TokenIssuingSettings(refresh_token_reuse_grace_seconds=0),
-    )
+    settings = service_settings(mailbox, issuing=TokenIssuingSettings(refresh_token_reuse_grace_seconds=0))
     service = AuthService(settings)
     async with serving(service, base_url="http://auth.test") as client:
-        yield AuthHarness(service, client)
+        yield AuthHarness(service, client, mailbox)
 
 
 async def test_concurrent_refreshes_with_one_token_all_get_the_same_new_pair(auth: AuthHarness) -> None:

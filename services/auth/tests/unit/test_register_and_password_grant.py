@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from nocturna_auth.application.issue_tokens import PasswordGrant, PasswordGrantHandler
 from nocturna_auth.application.register_user import RegisterUser, RegisterUserHandler
 from nocturna_auth.application.session_tokens import SessionTokenIssuer
+from nocturna_auth.domain.emails import EmailKind
+from nocturna_auth.domain.one_time_tokens import TokenPurpose, token_digest
 from nocturna_auth.domain.users import (
     AccountDisabled,
-    EmailAlreadyRegistered,
     InvalidCredentials,
     WeakPassword,
 )
@@ -18,13 +19,17 @@ from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefre
 from nocturna_contracts.auth.v1 import UserRegistered
 
 from services.auth.tests.fakes import FakeAccessTokenIssuer, FakePasswordHasher, InMemoryAuthStore
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery staple"
-
-
-def _ids() -> itertools.count[int]:
-    return itertools.count(1)
+from services.auth.tests.unit.builders import (
+    NOW,
+    PASSWORD,
+    POLICY,
+    VERIFICATION_TTL,
+    clock,
+    mailer,
+    mails,
+    new_ids,
+    secret_in,
+)
 
 
 @pytest.fixture
@@ -32,10 +37,11 @@ def store() -> InMemoryAuthStore:
     return InMemoryAuthStore(NOW)
 
 
-def _register(store: InMemoryAuthStore, hasher: FakePasswordHasher | None = None) -> RegisterUserHandler:
-    counter = _ids()
+def _register(
+    store: InMemoryAuthStore, hasher: FakePasswordHasher | None = None, cooldown: timedelta = timedelta(0)
+) -> RegisterUserHandler:
     return RegisterUserHandler(
-        store, hasher or FakePasswordHasher(), lambda: NOW, lambda: UUID(int=next(counter))
+        store, hasher or FakePasswordHasher(), POLICY, mailer(cooldown), clock(store), new_ids()
     )
 
 
@@ -71,19 +77,86 @@ async def test_registering_stores_the_account_and_announces_it(store: InMemoryAu
     ]
 
 
-async def test_an_email_registers_once_whatever_its_case(store: InMemoryAuthStore) -> None:
-    await _register(store)(RegisterUser("ada@example.com", PASSWORD))
-    with pytest.raises(EmailAlreadyRegistered):
-        await _register(store)(RegisterUser("ADA@example.com", PASSWORD))
-    assert len(store.users) == 1
-    assert len(store.published) == 1
+async def test_registering_mails_a_single_use_verification_link_stored_only_hashed(
+    store: InMemoryAuthStore,
+) -> None:
+    user = await _register(store)(RegisterUser("ada@example.com", PASSWORD))
+
+    [mail] = mails(store, "ada@example.com", EmailKind.VERIFY_EMAIL)
+    secret = secret_in(mail)
+    assert mail.body.count("https://app.test/verify-email?token=") == 1
+    assert len(secret) >= 43  # 256 bits, base64url
+    [token] = store.tokens.values()
+    assert (token.user_id, token.purpose) == (user.id, TokenPurpose.VERIFY_EMAIL)
+    assert token.digest == token_digest(secret) != secret
+    assert token.expires_at == NOW + VERIFICATION_TTL
 
 
-async def test_a_short_password_is_refused_and_nothing_is_stored(store: InMemoryAuthStore) -> None:
-    with pytest.raises(WeakPassword):
-        await _register(store)(RegisterUser("ada@example.com", "short"))
+async def test_a_taken_email_gets_the_same_answer_stores_nothing_and_tells_the_owner(
+    store: InMemoryAuthStore,
+) -> None:
+    register = _register(store)
+    first = await register(RegisterUser("ada@example.com", PASSWORD))
+    events, tokens = list(store.published), dict(store.tokens)
+
+    second = await register(RegisterUser(" ADA@example.com", "another long passphrase", "Eve"))
+
+    assert second.id != first.id
+    assert second.id not in store.users
+    assert (second.email, second.display_name, second.email_verified, second.roles) == (
+        "ada@example.com",
+        "Eve",
+        False,
+        frozenset({"user"}),
+    )
+    assert second.password_hash != "another long passphrase"  # hashed all the same: no timing oracle
+    assert list(store.users) == [first.id]
+    assert store.users[first.id].password_hash == first.password_hash
+    assert store.published == events
+    assert store.tokens == tokens
+    [notice] = mails(store, "ada@example.com", EmailKind.REGISTRATION_ATTEMPT)
+    assert "tried to create" in notice.body
+    assert "token=" not in notice.body
+
+
+async def test_registration_notices_are_spaced_out_by_the_cooldown(store: InMemoryAuthStore) -> None:
+    register = _register(store, cooldown=timedelta(minutes=1))
+    await register(RegisterUser("ada@example.com", PASSWORD))
+
+    for _ in range(3):
+        await register(RegisterUser("ada@example.com", PASSWORD))
+    store.now += timedelta(minutes=1)
+    await register(RegisterUser("ada@example.com", PASSWORD))
+
+    assert len(mails(store, "ada@example.com", EmailKind.REGISTRATION_ATTEMPT)) == 2
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "too_short"),
+        ("x" * 1025, "too_long"),
+        ("QwertyUIOP", "common_password"),
+        ("ada.lovelace", "matches_email"),
+        ("Ada.Lovelace@Example.com", "matches_email"),
+    ],
+)
+async def test_a_weak_password_is_refused_with_its_reason_and_nothing_is_stored(
+    store: InMemoryAuthStore, password: str, reason: str
+) -> None:
+    with pytest.raises(WeakPassword) as refused:
+        await _register(store)(RegisterUser("ada.lovelace@example.com", password))
+
+    assert refused.value.reason == reason
     assert store.users == {}
     assert store.published == []
+    assert store.mails == []
+
+
+async def test_a_weak_password_is_refused_for_a_taken_email_too(store: InMemoryAuthStore) -> None:
+    await _register(store)(RegisterUser("ada@example.com", PASSWORD))
+    with pytest.raises(WeakPassword):
+        await _register(store)(RegisterUser("ada@example.com", "short"))
 
 
 async def test_the_password_grant_starts_a_session_and_issues_a_token_for_it(
@@ -101,6 +174,16 @@ async def test_the_password_grant_starts_a_session_and_issues_a_token_for_it(
     assert session.expires_at == NOW + timedelta(days=30)
     assert issuer.issued == [(user.id, session.id, frozenset({"charts:read"}))]
     assert issued.expires_in == 900
+
+
+async def test_an_unverified_account_can_sign_in(store: InMemoryAuthStore) -> None:
+    hasher, issuer = FakePasswordHasher(), FakeAccessTokenIssuer()
+    user = await _register(store, hasher)(RegisterUser("ada@example.com", PASSWORD))
+    assert not store.users[user.id].email_verified
+
+    await _grant(store, hasher, issuer)(PasswordGrant("ada@example.com", PASSWORD))
+
+    assert len(issuer.issued) == 1
 
 
 @pytest.mark.parametrize("email", ["ada@example.com", "nobody@example.com", "not an email"])

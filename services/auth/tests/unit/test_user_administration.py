@@ -38,6 +38,7 @@ from nocturna_contracts.auth.v1 import (
 )
 
 from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore
+from services.auth.tests.unit.builders import POLICY, mailer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=15)
@@ -285,15 +286,15 @@ async def test_a_deleted_email_can_register_again_as_a_new_account(store: InMemo
     )
 
     ids = itertools.count(50)
-    again = await RegisterUserHandler(store, FakePasswordHasher(), lambda: NOW, lambda: UUID(int=next(ids)))(
-        RegisterUser("ada@example.com", PASSWORD)
-    )
+    again = await RegisterUserHandler(
+        store, FakePasswordHasher(), POLICY, mailer(), lambda: NOW, lambda: UUID(int=next(ids))
+    )(RegisterUser("ada@example.com", PASSWORD))
     assert again.id != user.id
 
 
 def _create_admin(store: InMemoryAuthStore) -> CreateAdminHandler:
     ids = itertools.count(500)
-    return CreateAdminHandler(store, FakePasswordHasher(), lambda: NOW, lambda: UUID(int=next(ids)))
+    return CreateAdminHandler(store, FakePasswordHasher(), POLICY, lambda: NOW, lambda: UUID(int=next(ids)))
 
 
 async def test_create_admin_creates_a_verified_admin_and_announces_the_registration(

@@ -21,6 +21,7 @@ from nocturna_auth.domain.users import User
 from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
 
 from services.auth.tests.fakes import FakeAccessTokenIssuer, FakePasswordHasher, InMemoryAuthStore
+from services.auth.tests.unit.builders import POLICY, mailer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -50,7 +51,7 @@ class AuthWorld:
             session_lifetime=SESSION_LIFETIME,
             refresh_token_ttl=REFRESH_TOKEN_TTL,
         )
-        self.register_user = RegisterUserHandler(store, self.hasher, clock, new_id)
+        self.register_user = RegisterUserHandler(store, self.hasher, POLICY, mailer(), clock, new_id)
         self.password_grant = PasswordGrantHandler(store, self.hasher, tokens)
         self.refresh_token_grant = RefreshTokenGrantHandler(
             store, tokens, self.secrets, clock, reuse_grace=GRACE, access_token_ttl=ACCESS_TOKEN_TTL

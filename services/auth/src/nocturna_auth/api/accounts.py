@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from nocturna_platform.http.problems import FieldError, Problem
+from nocturna_platform.http.problems import Problem
 
+from nocturna_auth.api import problems
 from nocturna_auth.api.dependencies import Caller, UseCases
 from nocturna_auth.api.schemas import RegisterRequest, UserResponse
 from nocturna_auth.application.register_user import RegisterUser
-from nocturna_auth.domain.users import EmailAlreadyRegistered, InvalidEmail, User, WeakPassword
+from nocturna_auth.domain.users import InvalidEmail, User, WeakPassword
 
 router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
 
@@ -26,18 +27,13 @@ def user_response(user: User) -> UserResponse:
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserResponse)
 async def register(body: RegisterRequest, use_cases: UseCases) -> UserResponse:
+    """A taken email is answered like a new one (its owner gets a notice instead): nothing tells them apart."""
     try:
         user = await use_cases.register_user(RegisterUser(body.email, body.password, body.display_name))
     except InvalidEmail as error:
-        raise Problem(
-            422, "validation_error", "Invalid input", errors=[FieldError("email", str(error))]
-        ) from error
+        raise problems.invalid_email(error) from error
     except WeakPassword as error:
-        raise Problem(
-            422, "weak_password", "Password refused", str(error), [FieldError("password", str(error))]
-        ) from error
-    except EmailAlreadyRegistered as error:
-        raise Problem(409, "email_taken", "Email already registered", "Sign in instead.") from error
+        raise problems.weak_password(error, "password") from error
     return user_response(user)
 
 

@@ -67,3 +67,25 @@ class LogoutRequest(BaseModel):
     refresh_token: str | None = Field(
         default=None, max_length=512, description="Also end the session this refresh token belongs to."
     )
+
+
+class TokenRequest(BaseModel):
+    token: str = Field(min_length=1, max_length=256, description="The token from the link in the mail.")
+
+
+class ChangePasswordRequest(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class ForgotPasswordRequest(BaseModel):
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+
+
+class ResetPasswordRequest(BaseModel):
+    token: str = Field(min_length=1, max_length=256, description="The token from the link in the mail.")
+    new_password: str = Field(max_length=1024)
+
+
+class AcceptedResponse(BaseModel):
+    detail: str

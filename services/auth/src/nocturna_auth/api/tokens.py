@@ -20,7 +20,7 @@ from nocturna_auth.application.session_tokens import IssuedTokens
 from nocturna_auth.domain.refresh_tokens import InvalidRefreshToken
 from nocturna_auth.domain.scopes import InvalidScope
 from nocturna_auth.domain.service_clients import InvalidClient
-from nocturna_auth.domain.users import AccountDisabled, InvalidCredentials
+from nocturna_auth.domain.users import AccountDisabled, InvalidCredentials, TooManyAttempts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
 
@@ -68,6 +68,10 @@ async def token(
         return oauth_error(400, "invalid_grant", "invalid email or password")
     except AccountDisabled:
         return oauth_error(400, "invalid_grant", "this account is disabled")
+    except TooManyAttempts as error:
+        return oauth_error(
+            429, "too_many_attempts", str(error), {"Retry-After": str(error.retry_after_seconds)}
+        )
     return token_response(issued)
 
 

@@ -16,6 +16,7 @@ from nocturna_auth.domain.users import (
     ASSIGNABLE_ROLES,
     DomainError,
     PasswordHasher,
+    PasswordPolicy,
     User,
     normalise_email,
 )
@@ -53,11 +54,13 @@ class CreateAdminHandler:
         self,
         uow: Callable[[], AuthUnitOfWork],
         hasher: PasswordHasher,
+        policy: PasswordPolicy,
         clock: Callable[[], datetime],
         new_id: Callable[[], UUID],
     ) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._policy = policy
         self._clock = clock
         self._new_id = new_id
 
@@ -75,6 +78,7 @@ class CreateAdminHandler:
                     password=command.password,
                     display_name=None,
                     hasher=self._hasher,
+                    policy=self._policy,
                     now=now,
                 )
                 user.email_verified = True

@@ -6,8 +6,10 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
+from nocturna_auth.domain.emails import OutgoingEmails
 from nocturna_auth.domain.ports import (
     ApiKeyRepository,
+    OneTimeTokenRepository,
     RefreshTokenRepository,
     ServiceClientRepository,
     SessionRepository,
@@ -30,6 +32,12 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def service_clients(self) -> ServiceClientRepository: ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository: ...
+
+    @property
+    def outgoing_emails(self) -> OutgoingEmails: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
+from nocturna_auth.application.change_password import ChangePasswordHandler
 from nocturna_auth.application.change_roles import ChangeRolesHandler
 from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
@@ -19,17 +20,21 @@ from nocturna_auth.application.enable_user import EnableUserHandler
 from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
-from nocturna_auth.application.issue_tokens import PasswordGrantHandler
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordGrantHandler
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
 from nocturna_auth.application.list_sessions import ListSessionsHandler
 from nocturna_auth.application.log_out import LogOutHandler
 from nocturna_auth.application.refresh_session import RefreshTokenGrantHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
+from nocturna_auth.application.request_password_reset import RequestPasswordResetHandler
+from nocturna_auth.application.resend_verification import ResendVerificationHandler
+from nocturna_auth.application.reset_password import ResetPasswordHandler
 from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
 from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsHandler
 from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
+from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.users import User
 
 
@@ -49,7 +54,7 @@ class GetUserHandler:
 @dataclass(frozen=True)
 class AuthUseCases:
     register_user: RegisterUserHandler
-    password_grant: PasswordGrantHandler
+    password_grant: ThrottledPasswordGrantHandler
     get_user: GetUserHandler
     signing_keys: PublicKeySource
     create_api_key: CreateApiKeyHandler
@@ -72,3 +77,8 @@ class AuthUseCases:
     revoke_other_sessions: RevokeOtherSessionsHandler
     log_out: LogOutHandler
     confirm_principal: ConfirmPrincipalHandler
+    verify_email: VerifyEmailHandler
+    resend_verification: ResendVerificationHandler
+    change_password: ChangePasswordHandler
+    request_password_reset: RequestPasswordResetHandler
+    reset_password: ResetPasswordHandler

@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from nocturna_auth.domain.api_keys import ApiKey
+from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.refresh_tokens import RefreshToken
 from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
@@ -98,3 +99,15 @@ class ServiceClientRepository(Protocol):
     async def get(self, client_id: UUID) -> ServiceClient | None: ...
 
     async def save(self, client: ServiceClient) -> None: ...
+
+
+class OneTimeTokenRepository(Protocol):
+    async def add(self, token: OneTimeToken) -> None: ...
+
+    async def by_digest(self, digest: str) -> OneTimeToken | None:
+        """The token with this digest, locked until the transaction ends, so that it is consumed only once."""
+        ...
+
+    async def unused_for_user(self, user_id: UUID, purpose: TokenPurpose) -> Sequence[OneTimeToken]: ...
+
+    async def save(self, token: OneTimeToken) -> None: ...

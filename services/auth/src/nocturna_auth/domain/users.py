@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -23,6 +24,10 @@ class InvalidEmail(DomainError):
 
 class WeakPassword(DomainError):
     code = "weak_password"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class EmailAlreadyRegistered(DomainError):
@@ -65,6 +70,24 @@ ASSIGNABLE_ROLES = frozenset({USER_ROLE, ADMIN_ROLE})
 """Roles an account can hold; `service` belongs to service clients only, and every account keeps `user`."""
 
 
+class AccountNotFound(DomainError):
+    code = "not_found"
+
+
+class EmailAlreadyVerified(DomainError):
+    code = "email_already_verified"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now; the caller may try again after `retry_after_seconds`."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 def normalise_email(raw: str) -> str:
     """Emails compare case-insensitively; stored trimmed and lower-cased."""
     email = raw.strip().lower()
@@ -73,11 +96,29 @@ def normalise_email(raw: str) -> str:
     return email
 
 
-def check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """A password has 10 to 1024 characters, is not on the common/breached list in any letter case, and is
+    neither the account's email nor its local part."""
+
+    common_passwords: Container[str] = frozenset()
+
+    def check(self, password: str, *, email: str | None = None) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise WeakPassword(
+                f"the password must have at least {MIN_PASSWORD_LENGTH} characters", "too_short"
+            )
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise WeakPassword(f"the password must have at most {MAX_PASSWORD_LENGTH} characters", "too_long")
+        folded = password.strip().lower()
+        if folded in self.common_passwords:
+            raise WeakPassword(
+                "this password is too common: it appears in lists of leaked passwords", "common_password"
+            )
+        if email is not None:
+            email = email.strip().lower()
+            if folded in (email, email.partition("@")[0]):
+                raise WeakPassword("the password must not be your email address", "matches_email")
 
 
 class PasswordHasher(Protocol):
@@ -116,12 +157,14 @@ class User:
         password: str,
         display_name: str | None,
         hasher: PasswordHasher,
+        policy: PasswordPolicy,
         now: datetime,
     ) -> User:
-        check_password_policy(password)
+        email = normalise_email(email)
+        policy.check(password, email=email)
         return cls(
             id=user_id,
-            email=normalise_email(email),
+            email=email,
             password_hash=hasher.hash(password),
             display_name=display_name.strip() if display_name else None,
             created_at=now,
@@ -159,3 +202,10 @@ class User:
             return False
         self.disabled_at = None
         return True
+
+    def change_password(self, new_password: str, hasher: PasswordHasher, policy: PasswordPolicy) -> None:
+        policy.check(new_password, email=self.email)
+        self.password_hash = hasher.hash(new_password)
+
+    def verify_email(self) -> None:
+        self.email_verified = True

@@ -6,7 +6,19 @@ from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.messaging.tables import messaging_tables
-from sqlalchemy import Column, DateTime, ForeignKey, Index, LargeBinary, Text, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -133,6 +145,59 @@ class ServiceClientRow(SQLModel, table=True):
     disabled_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class OneTimeTokenRow(SQLModel, table=True):
+    """A mailed single-use token (verification, reset); only the SHA-256 digest of its secret is stored."""
+
+    __tablename__ = "one_time_tokens"
+    __table_args__ = (
+        Index("ix_one_time_tokens_user_id_purpose", "user_id", "purpose"),
+        {"schema": SCHEMA},
+    )
+
+    id: UUID = Field(primary_key=True)
+    user_id: UUID = Field(
+        sa_column=Column(Uuid, ForeignKey(f"{SCHEMA}.users.id", ondelete="CASCADE"), nullable=False)
+    )
+    purpose: str = Field(sa_column=Column(Text, nullable=False))
+    digest: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    consumed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class OutgoingEmailRow(SQLModel, table=True):
+    """The mail outbox: written in the business transaction, sent by the dispatcher. The body (which may hold
+    a secret link) is blanked once the message is sent or given up."""
+
+    __tablename__ = "outgoing_emails"
+    __table_args__ = (
+        Index(
+            "ix_outgoing_emails_due",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        Index("ix_outgoing_emails_recipient_kind", "recipient", "kind", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, Identity(always=True), primary_key=True)
+    )
+    message_id: UUID = Field(sa_column=Column(Uuid, nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(Text, nullable=False))
+    recipient: str = Field(sa_column=Column(Text, nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    failed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 MESSAGING = messaging_tables(SQLModel.metadata, SCHEMA)

@@ -1,0 +1,68 @@
+"""Use case: the signed-in user changes their password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from nocturna_auth.application.account_mail import AccountMail
+from nocturna_auth.application.mail_tokens import supersede_tokens
+from nocturna_auth.application.revoke_sessions import revoke_sessions
+from nocturna_auth.application.unit_of_work import AuthUnitOfWork
+from nocturna_auth.domain.one_time_tokens import TokenPurpose
+from nocturna_auth.domain.sessions import RevocationReason
+from nocturna_auth.domain.users import AccountNotFound, InvalidCredentials, PasswordHasher, PasswordPolicy
+
+
+@dataclass(frozen=True)
+class ChangePassword:
+    user_id: UUID
+    session_id: UUID | None
+    """The caller's own session: it stays signed in."""
+    current_password: str
+    new_password: str
+
+
+class ChangePasswordHandler:
+    """Needs the current password; the policy applies to the new one. Every other session of the user ends,
+    pending reset links die, and the owner is told by mail."""
+
+    def __init__(
+        self,
+        uow: Callable[[], AuthUnitOfWork],
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        mail: AccountMail,
+        clock: Callable[[], datetime],
+        access_token_ttl: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._policy = policy
+        self._mail = mail
+        self._clock = clock
+        self._access_token_ttl = access_token_ttl
+
+    async def __call__(self, command: ChangePassword) -> None:
+        now = self._clock()
+        async with self._uow() as uow:
+            user = await uow.users.get(command.user_id)
+            if user is None:
+                raise AccountNotFound("the account does not exist")
+            if not user.authenticate(command.current_password, self._hasher):
+                raise InvalidCredentials("the current password is wrong")
+            user.change_password(command.new_password, self._hasher, self._policy)
+            await uow.users.save(user)
+            others = [s for s in await uow.sessions.active_for_user(user.id) if s.id != command.session_id]
+            await revoke_sessions(
+                uow,
+                others,
+                reason=RevocationReason.PASSWORD_CHANGED,
+                now=now,
+                access_token_ttl=self._access_token_ttl,
+            )
+            await supersede_tokens(uow, user.id, TokenPurpose.RESET_PASSWORD, now)
+            await uow.outgoing_emails.queue(self._mail.password_changed(user.email))
+            await uow.commit()
