@@ -1,0 +1,164 @@
+"""The local engine against raw pyswisseph and the recorded Nocturna Calculations responses (< 1″)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import swisseph as swe
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nocturna_chart.domain.aspects import AspectPolicy
+from nocturna_chart.domain.birth import BirthData, resolve_instant
+from nocturna_chart.domain.engine import Body, HouseSystem
+from nocturna_chart.domain.natal import ChartRequest, calculate_chart
+from nocturna_chart.domain.zodiac import house_of
+from nocturna_chart.infrastructure.swiss_ephemeris import BODY_IDS, SwissEphemerisEngine
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
+ARCSECOND = 1.0 / 3600.0
+UPSTREAM_KEYS = {
+    "SUN": "sun",
+    "MOON": "moon",
+    "MERCURY": "mercury",
+    "VENUS": "venus",
+    "MARS": "mars",
+    "JUPITER": "jupiter",
+    "SATURN": "saturn",
+    "URANUS": "uranus",
+    "NEPTUNE": "neptune",
+    "PLUTO": "pluto",
+    "NORTH_NODE": "north_node",
+    "LILITH": "lilith",
+    "SOUTH_NODE": "south_node",
+}
+ENGINE = SwissEphemerisEngine()
+
+
+def _recorded(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((REFERENCE / name).read_text())["data"]
+    return data
+
+
+def _angular_gap(a: float, b: float) -> float:
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def _jd(day: str, at: str, zone: str) -> float:
+    birth = BirthData(date.fromisoformat(day), time.fromisoformat(at), 0.0, 0.0, zone)
+    return resolve_instant(birth).julian_day
+
+
+def test_natal_chart_matches_the_recorded_upstream_response() -> None:
+    request = json.loads((REFERENCE / "natal.request.json").read_text())
+    recorded = _recorded("natal.json")
+    jd = _jd(request["date"], request["time"], request["timezone"])
+
+    chart = calculate_chart(
+        ENGINE,
+        ChartRequest(jd, request["latitude"], request["longitude"], HouseSystem.PLACIDUS),
+        AspectPolicy.of(),
+    )
+
+    for key, expected in recorded["planets"].items():
+        ours = chart.bodies[UPSTREAM_KEYS[key]]
+        assert _angular_gap(ours.longitude, expected["longitude"]) < ARCSECOND, key
+        assert abs(ours.latitude - expected["latitude"]) < ARCSECOND, key
+        assert abs(ours.speed - expected["speed"]) < ARCSECOND, key
+        assert ours.retrograde is expected["is_retrograde"], key
+    assert chart.houses is not None
+    for ours_cusp, expected_cusp in zip(chart.houses.cusps, recorded["houses"]["cusps"], strict=True):
+        assert _angular_gap(ours_cusp, expected_cusp) < ARCSECOND
+    angles = recorded["houses"]["angles"]
+    assert _angular_gap(chart.houses.angles.asc, angles["ASC"]) < ARCSECOND
+    assert _angular_gap(chart.houses.angles.mc, angles["MC"]) < ARCSECOND
+    assert _angular_gap(chart.houses.angles.desc, angles["DESC"]) < ARCSECOND
+    assert _angular_gap(chart.houses.angles.ic, angles["IC"]) < ARCSECOND
+
+
+def test_transit_positions_match_the_recorded_upstream_response() -> None:
+    request = json.loads((REFERENCE / "transits.request.json").read_text())
+    recorded = _recorded("transits.json")["transit_positions"]
+    jd = _jd(request["transit_date"], request["transit_time"], request["natal_chart"]["timezone"])
+
+    positions = ENGINE.positions(jd, ENGINE.bodies)
+
+    for key, expected in recorded.items():
+        assert (
+            _angular_gap(positions[Body(UPSTREAM_KEYS[key])].longitude, expected["longitude"]) < ARCSECOND
+        ), key
+
+
+def test_return_chart_positions_cusps_and_vertex_match_the_recorded_upstream_response() -> None:
+    for name in ("returns_solar.json", "returns_lunar.json"):
+        recorded = _recorded(name)
+        chart = calculate_chart(
+            ENGINE,
+            ChartRequest(recorded["julian_day"], 40.7128, -74.0060, HouseSystem.PLACIDUS),
+            AspectPolicy.of(),
+        )
+        for key, expected in recorded["planets"].items():
+            ours = chart.bodies[UPSTREAM_KEYS[key]]
+            assert _angular_gap(ours.longitude, expected["longitude"]) < ARCSECOND, (name, key)
+            assert abs(ours.speed - expected["speed_long"]) < ARCSECOND, (name, key)
+        assert chart.houses is not None
+        for ours_cusp, expected_cusp in zip(chart.houses.cusps, recorded["houses"]["cusps"], strict=True):
+            assert _angular_gap(ours_cusp, expected_cusp) < ARCSECOND
+        assert _angular_gap(chart.houses.angles.vertex, recorded["angles"][3]) < ARCSECOND
+
+
+def test_polar_placidus_falls_back_to_porphyry_with_a_warning() -> None:
+    chart = calculate_chart(
+        ENGINE, ChartRequest(2447907.3125, 78.22, 15.65, HouseSystem.PLACIDUS), AspectPolicy.of()
+    )
+
+    assert chart.houses is not None
+    assert chart.houses.system is HouseSystem.PORPHYRY
+    assert "placidus" in chart.warnings[0]
+
+
+def test_every_house_system_is_computed() -> None:
+    for system in HouseSystem:
+        chart = calculate_chart(ENGINE, ChartRequest(2447907.3125, 51.5, -0.12, system), AspectPolicy.of())
+        assert chart.houses is not None
+        assert chart.houses.system is system
+        assert len(chart.houses.cusps) == 12
+
+
+def test_chiron_needs_ephemeris_files() -> None:
+    assert Body.CHIRON not in ENGINE.bodies
+    assert Body.TRUE_NODE in ENGINE.bodies
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    jd=st.floats(min_value=2378496.5, max_value=2524593.5),  # 1800-01-01 … 2200-01-01
+    latitude=st.floats(min_value=-66.0, max_value=66.0),
+    longitude=st.floats(min_value=-180.0, max_value=180.0),
+    system=st.sampled_from(list(HouseSystem)),
+)
+def test_engine_equals_raw_pyswisseph_and_the_chart_is_consistent(
+    jd: float, latitude: float, longitude: float, system: HouseSystem
+) -> None:
+    chart = calculate_chart(ENGINE, ChartRequest(jd, latitude, longitude, system), AspectPolicy.of())
+
+    for body in ENGINE.bodies:
+        raw, _ = swe.calc_ut(jd, BODY_IDS[body], swe.FLG_MOSEPH | swe.FLG_SPEED)
+        ours = chart.bodies[body.value]
+        assert _angular_gap(ours.longitude, raw[0]) < ARCSECOND
+        assert abs(ours.speed - raw[3]) < ARCSECOND
+    north, south = chart.bodies["north_node"], chart.bodies["south_node"]
+    assert abs(_angular_gap(north.longitude, south.longitude) - 180.0) < 1e-9
+    assert chart.houses is not None
+    cusps = chart.houses.cusps
+    arcs = [(cusps[(i + 1) % 12] - cusps[i]) % 360.0 for i in range(12)]
+    assert all(arc > 0.0 for arc in arcs)  # each cusp follows the previous one going forward
+    assert abs(sum(arcs) - 360.0) < 1e-6  # and together they go round the circle exactly once
+    for position in chart.bodies.values():
+        assert position.house == house_of(position.longitude, cusps)
+        house = position.house
+        assert house is not None
+        start = cusps[house - 1]
+        assert (position.longitude - start) % 360.0 < arcs[house - 1]
