@@ -8,11 +8,19 @@ from pathlib import Path
 from fastapi import FastAPI
 from nocturna_platform.shell import Persistence, ServiceShell
 
+from nocturna_chart.api import charts
 from nocturna_chart.api.routes import router
+from nocturna_chart.application.create_chart import ChartPolicy, CreateChartHandler
+from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartHandler
+from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
+from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
-from nocturna_chart.consumers import subscription_changed
+from nocturna_chart.consumers import subscription_changed, user_deleted
+from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
+from nocturna_chart.infrastructure.sealing import AesGcmSealer
+from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_chart.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_chart.settings import ChartSettings
 
@@ -26,11 +34,27 @@ class ChartService:
         assert shell.session_factory is not None
         messaging = shell.messaging
         assert messaging is not None
-        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        sealer = AesGcmSealer(
+            {key_id: key.get_secret_value() for key_id, key in settings.encryption.keys.items()},
+            settings.encryption.current_key_id,
+        )
+        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock, sealer)
+        engine = SwissEphemerisEngine(settings.engine.ephemeris_path)
+        fallback = HouseSystem(settings.engine.polar_fallback)
+        policy = ChartPolicy(fallback, settings.quota.unknown_plan_charts_per_month)
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
+            create_chart=CreateChartHandler(uow, engine, shell.clock, policy),
+            get_chart=GetChartHandler(uow, engine, fallback),
+            list_charts=ListChartsHandler(uow, engine, fallback),
+            edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),
+            delete_chart=DeleteChartHandler(uow, shell.clock),
+            erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
-        self.app: FastAPI = shell.create_app(title="Nocturna chart", version="1.0.0", routers=[router])
+        user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)
+        self.app: FastAPI = shell.create_app(
+            title="Nocturna chart", version="1.0.0", routers=[router, charts.router]
+        )
         self.app.state.use_cases = self.use_cases

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nocturna_chart.application.create_chart import CreateChartHandler
+from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartHandler
+from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
+from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 
 
 @dataclass(frozen=True)
 class ChartUseCases:
     project_entitlements: ProjectEntitlementsHandler
     get_entitlements: GetEntitlementsHandler
+    create_chart: CreateChartHandler
+    get_chart: GetChartHandler
+    list_charts: ListChartsHandler
+    edit_chart: EditChartHandler
+    delete_chart: DeleteChartHandler
+    erase_user_charts: EraseUserChartsHandler

@@ -1,0 +1,141 @@
+"""HTTP routes of saved natal charts: translate requests to commands and domain errors to problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from nocturna_platform.http.problems import FieldError, Problem
+from nocturna_platform.http.state import from_app_state
+from nocturna_platform.security.dependencies import CurrentPrincipal
+
+from nocturna_chart.api.schemas import ChartListView, ChartView, CreateChartRequest, EditChartRequest
+from nocturna_chart.application.create_chart import CreateChart
+from nocturna_chart.application.edit_chart import EditChart
+from nocturna_chart.application.saved_charts import ChartNotFound
+from nocturna_chart.application.use_cases import ChartUseCases
+from nocturna_chart.domain.aspects import InvalidOrbs
+from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
+from nocturna_chart.domain.charts import QuotaExceeded
+
+router = APIRouter(tags=["charts"])
+
+UseCases = Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+
+
+@contextmanager
+def _chart_problems() -> Iterator[None]:
+    try:
+        yield
+    except ChartNotFound:
+        raise Problem(404, "not_found", "Chart not found") from None
+    except UnknownTimezone as error:
+        raise Problem(
+            422,
+            "unknown_timezone",
+            "Unknown time zone",
+            f"{error.args[0]!r} is not an IANA time zone name.",
+            errors=[FieldError("birth.timezone", "unknown IANA time zone", "unknown_timezone")],
+        ) from None
+    except AmbiguousLocalTime as error:
+        earlier, later = (instant.isoformat().replace("+00:00", "Z") for instant in error.candidates)
+        skipped = error.kind == "nonexistent"
+        raise Problem(
+            422,
+            "nonexistent_local_time" if skipped else "ambiguous_local_time",
+            "The local birth time is skipped by a clock change"
+            if skipped
+            else "The local birth time occurs twice",
+            f"It may mean {earlier} (fold 0) or {later} (fold 1); send `fold` to choose.",
+            errors=[FieldError("fold", "required for this local time", "missing")],
+            extensions={"candidates": [{"fold": 0, "utc": earlier}, {"fold": 1, "utc": later}]},
+        ) from None
+    except InvalidOrbs as error:
+        raise Problem(422, "invalid_orbs", "Invalid orbs", str(error)) from None
+    except QuotaExceeded as error:
+        raise Problem(
+            402,
+            "quota_exceeded",
+            "Plan limit reached",
+            f"Your plan allows {error.limit} ({error.limit_name}); upgrade the plan or wait for the next month.",
+            extensions={"limit": error.limit_name, "allowed": error.limit},
+        ) from None
+
+
+@router.post("/api/v1/charts", status_code=201, response_model=ChartView)
+async def create_chart(
+    body: CreateChartRequest,
+    principal: CurrentPrincipal,
+    use_cases: UseCases,
+    idempotency_key: IdempotencyKey = None,
+) -> ChartView:
+    """Cast a natal chart and save it; counts against the plan's monthly charts."""
+    command = CreateChart(
+        owner_id=principal.subject,
+        name=body.name,
+        notes=body.notes,
+        birth=body.birth_data(),
+        house_system=body.house_system,
+        options=body.options.to_domain(),
+        idempotency_key=idempotency_key,
+    )
+    with _chart_problems():
+        saved, _ = await use_cases.create_chart(command)
+    return ChartView.of(saved)
+
+
+@router.get("/api/v1/charts", response_model=ChartListView)
+async def list_charts(
+    principal: CurrentPrincipal,
+    use_cases: UseCases,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> ChartListView:
+    """The caller's charts, newest first."""
+    try:
+        after = UUID(cursor) if cursor else None
+    except ValueError:
+        raise Problem(
+            422,
+            "invalid_cursor",
+            "Invalid cursor",
+            errors=[FieldError("cursor", "invalid", location="query")],
+        ) from None
+    page = await use_cases.list_charts(principal.subject, limit, after)
+    return ChartListView(
+        items=[ChartView.of(saved) for saved in page.items],
+        next_cursor=str(page.next_after) if page.next_after else None,
+    )
+
+
+@router.get("/api/v1/charts/{chart_id}", response_model=ChartView)
+async def get_chart(chart_id: UUID, principal: CurrentPrincipal, use_cases: UseCases) -> ChartView:
+    with _chart_problems():
+        return ChartView.of(await use_cases.get_chart(principal, chart_id))
+
+
+@router.patch("/api/v1/charts/{chart_id}", response_model=ChartView)
+async def edit_chart(
+    chart_id: UUID, body: EditChartRequest, principal: CurrentPrincipal, use_cases: UseCases
+) -> ChartView:
+    """Rename, edit notes (`null` clears them) or recast with another house system."""
+    command = EditChart(
+        chart_id=chart_id,
+        name=body.name,
+        notes=body.notes,
+        clear_notes="notes" in body.model_fields_set and body.notes is None,
+        house_system=body.house_system,
+    )
+    with _chart_problems():
+        return ChartView.of(await use_cases.edit_chart(principal, command))
+
+
+@router.delete("/api/v1/charts/{chart_id}", status_code=204)
+async def delete_chart(chart_id: UUID, principal: CurrentPrincipal, use_cases: UseCases) -> Response:
+    with _chart_problems():
+        await use_cases.delete_chart(principal, chart_id)
+    return Response(status_code=204)

@@ -1,0 +1,101 @@
+"""Use case: cast a natal chart from birth data and save it, within the plan's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from nocturna_contracts.chart.v1 import ChartCalculated
+from nocturna_platform.ids import uuid7
+
+from nocturna_chart.application.ports import ChartUnitOfWork
+from nocturna_chart.application.saved_charts import SavedChart
+from nocturna_chart.domain.birth import BirthData
+from nocturna_chart.domain.charts import Chart, ChartOptions, Quota, cast
+from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+
+
+@dataclass(frozen=True)
+class CreateChart:
+    owner_id: UUID
+    name: str
+    notes: str | None
+    birth: BirthData
+    house_system: HouseSystem
+    options: ChartOptions
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartPolicy:
+    polar_fallback: HouseSystem
+    unknown_plan_charts_per_month: int
+
+
+def period_of(at: datetime) -> str:
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+class CreateChartHandler:
+    """Casts first (bad input costs no quota), then checks the quota, saves and announces in one transaction.
+
+    A repeated `Idempotency-Key` answers the chart it created before, without a second calculation.
+    """
+
+    def __init__(
+        self,
+        uow: Callable[[], ChartUnitOfWork],
+        engine: CalculationEngine,
+        clock: Callable[[], datetime],
+        policy: ChartPolicy,
+    ) -> None:
+        self._uow, self._engine, self._clock, self._policy = uow, engine, clock, policy
+
+    async def __call__(self, command: CreateChart) -> tuple[SavedChart, bool]:
+        """The saved chart, and whether it was created now (False: an idempotent replay)."""
+        now = self._clock()
+        chart = Chart(
+            id=uuid7(),
+            owner_id=command.owner_id,
+            name=command.name,
+            notes=command.notes,
+            birth=command.birth,
+            house_system=command.house_system,
+            options=command.options,
+            created_at=now,
+            updated_at=now,
+            idempotency_key=command.idempotency_key,
+        )
+        result = cast(self._engine, chart, self._policy.polar_fallback)
+        async with self._uow() as uow:
+            if command.idempotency_key is not None:
+                earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
+                if earlier is not None:
+                    return SavedChart(
+                        earlier, cast(self._engine, earlier, self._policy.polar_fallback)
+                    ), False
+            period = period_of(now)
+            quota = Quota.of(
+                await uow.entitlements.get(command.owner_id), self._policy.unknown_plan_charts_per_month
+            )
+            quota.check(
+                created_this_month=await uow.usage.count(command.owner_id, period),
+                saved=await uow.charts.count(command.owner_id),
+            )
+            await uow.charts.add(chart)
+            await uow.usage.increment(command.owner_id, period)
+            uow.publish(
+                ChartCalculated(
+                    calculation_id=uuid7(),
+                    user_id=chart.owner_id,
+                    chart_id=chart.id,
+                    kind="natal",
+                    house_system=result.result.houses.system.value if result.result.houses else None,
+                    engine=f"{result.result.engine.name}/{result.result.engine.version}",
+                    calculated_at=now,
+                )
+            )
+            await uow.commit()
+        return SavedChart(chart, result), True
