@@ -17,7 +17,7 @@ class EngineSettings(BaseModel):
         description="Swiss Ephemeris files (adds Chiron); Moshier's built-in ephemeris when unset.",
     )
     polar_fallback: str = Field(
-        default="porphyry", pattern="^(porphyry|equal|whole_sign|campanus|regiomontanus)$"
+        default="porphyry", pattern="^(porphyry|equal|whole_sign)$"
     )
 
 

@@ -135,7 +135,7 @@ def test_chiron_needs_ephemeris_files() -> None:
 @settings(max_examples=150, deadline=None)
 @given(
     jd=st.floats(min_value=2378496.5, max_value=2524593.5),  # 1800-01-01 … 2200-01-01
-    latitude=st.floats(min_value=-66.0, max_value=66.0),
+    latitude=st.floats(min_value=-89.9, max_value=89.9),
     longitude=st.floats(min_value=-180.0, max_value=180.0),
     system=st.sampled_from(list(HouseSystem)),
 )
@@ -162,3 +162,14 @@ def test_engine_equals_raw_pyswisseph_and_the_chart_is_consistent(
         assert house is not None
         start = cusps[house - 1]
         assert (position.longitude - start) % 360.0 < arcs[house - 1]
+
+
+def test_topocentric_cusps_out_of_order_near_the_polar_circle_fall_back_too() -> None:
+    # At 66° N in 1800 (obliquity 23.47°), Topocentric cusps wrap twice round the circle.
+    chart = calculate_chart(
+        ENGINE, ChartRequest(2378496.5, 66.0, 174.0, HouseSystem.TOPOCENTRIC), AspectPolicy.of()
+    )
+
+    assert chart.houses is not None
+    assert chart.houses.system is HouseSystem.PORPHYRY
+    assert chart.warnings

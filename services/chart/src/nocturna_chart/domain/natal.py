@@ -16,7 +16,6 @@ from nocturna_chart.domain.engine import (
 from nocturna_chart.domain.zodiac import house_of, normalize, sign_of
 
 SOUTH_NODE = "south_node"
-POLAR_SENSITIVE = frozenset({HouseSystem.PLACIDUS, HouseSystem.KOCH})
 # The nodes and Lilith are points, not bodies that move on their own: their aspects to each other are noise,
 # and the south node only mirrors the north node's.
 ASPECT_EXCLUDED = frozenset({Body.TRUE_NODE})
@@ -99,16 +98,25 @@ def calculate_chart(engine: CalculationEngine, request: ChartRequest, policy: As
     return ChartResult(bodies, houses, find_aspects(aspectable, policy), engine.info, warnings)
 
 
+def _go_round_once(cusps: tuple[float, ...]) -> bool:
+    """Each cusp follows the previous one and twelve arcs make one circle (Topocentric breaks near the poles)."""
+    arcs = [(cusps[(i + 1) % 12] - cusps[i]) % 360.0 for i in range(12)]
+    return all(arc > 0.0 for arc in arcs) and abs(sum(arcs) - 360.0) < 1e-6
+
+
 def _houses(engine: CalculationEngine, request: ChartRequest, warnings: list[str]) -> Houses:
     system = request.house_system
     try:
         raw = engine.houses(request.jd_ut, request.latitude, request.longitude, system)
+        if not _go_round_once(raw.cusps):
+            raise HousesUnavailable(system.value)
     except HousesUnavailable:
-        if system not in POLAR_SENSITIVE:
-            raise
         fallback = request.polar_fallback
+        if system is fallback:
+            raise
         warnings.append(
-            f"{system.value} houses are undefined at latitude {request.latitude:g}; {fallback.value} used instead."
+            f"{system.value} houses are undefined at latitude {request.latitude:g} at this moment; "
+            f"{fallback.value} used instead."
         )
         system = fallback
         raw = engine.houses(request.jd_ut, request.latitude, request.longitude, system)

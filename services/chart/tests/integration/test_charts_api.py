@@ -1,0 +1,194 @@
+"""The charts API end to end in one process: real Postgres, outbox rows, sealed storage."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
+from nocturna_platform.clock import utc_now
+from nocturna_platform.messaging.meta import EventMeta
+from sqlalchemy import func, select
+
+from services.chart.tests.conftest import ChartHarness
+
+NATAL: dict[str, Any] = {
+    "name": "Ada",
+    "notes": "born in Manhattan",
+    "birth": {
+        "date": "1990-01-15",
+        "time": "14:30",
+        "latitude": 40.7128,
+        "longitude": -74.006,
+        "timezone": "America/New_York",
+    },
+}
+
+
+async def _outbox_types(chart: ChartHarness, user: UUID) -> list[str]:
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    outbox = MESSAGING.outbox
+    async with factory() as session:
+        rows = await session.execute(select(outbox.c.event_type, outbox.c.body))
+        return [event_type for event_type, payload in rows if str(user) in str(payload)]
+
+
+async def test_create_get_list_edit_delete(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = chart.headers(user)
+
+    created = await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)
+
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["birth"]["utc"] == "1990-01-15T19:30:00Z"
+    assert (body["birth"]["utc_offset"], body["birth"]["zone"]) == ("-05:00", "America/New_York")
+    assert body["house_system"] == "placidus"
+    sun = body["result"]["bodies"]["sun"]
+    assert (sun["sign"], sun["degree"], sun["minute"], sun["house"]) == ("capricorn", 25, 23, 8)
+    assert abs(sun["longitude"] - 295.39644791188624) < 1 / 3600
+    assert set(body["result"]["houses"]["angles"]) == {"asc", "mc", "desc", "ic", "vertex"}
+    assert {"a", "b", "type", "angle", "orb", "applying", "exact"} == set(body["result"]["aspects"][0])
+    assert body["engine"]["name"] == "swisseph"
+    chart_id = body["id"]
+
+    fetched = await chart.client.get(f"/api/v1/charts/{chart_id}", headers=headers)
+    assert fetched.json()["result"] == body["result"]
+    listed = await chart.client.get("/api/v1/charts", params={"limit": 1}, headers=headers)
+    assert [item["id"] for item in listed.json()["items"]] == [chart_id]
+
+    edited = await chart.client.patch(
+        f"/api/v1/charts/{chart_id}",
+        json={"name": "Ada L.", "notes": None, "house_system": "koch"},
+        headers=headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["name"], edited.json()["notes"], edited.json()["result"]["houses"]["system"]) == (
+        "Ada L.",
+        None,
+        "koch",
+    )
+
+    assert (await chart.client.delete(f"/api/v1/charts/{chart_id}", headers=headers)).status_code == 204
+    assert (await chart.client.get(f"/api/v1/charts/{chart_id}", headers=headers)).status_code == 404
+    assert sorted(await _outbox_types(chart, user)) == ["chart.chart.calculated.v1", "chart.chart.deleted.v1"]
+
+
+async def test_birth_data_is_sealed_at_rest(chart: ChartHarness) -> None:
+    created = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(uuid4()))
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+
+    async with factory() as session:
+        row = await session.get(ChartRow, UUID(created.json()["id"]))
+
+    assert row is not None
+    assert row.key_id == "dev"
+    for secret in (b"1990", b"Ada", b"Manhattan", b"America/New_York", b"40.7128"):
+        assert secret not in row.sealed
+
+
+async def test_another_users_chart_answers_404_on_every_route(chart: ChartHarness) -> None:
+    created = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(uuid4()))
+    chart_id = created.json()["id"]
+    stranger = chart.headers(uuid4())
+
+    assert (await chart.client.get(f"/api/v1/charts/{chart_id}", headers=stranger)).status_code == 404
+    assert (
+        await chart.client.patch(f"/api/v1/charts/{chart_id}", json={"name": "x"}, headers=stranger)
+    ).status_code == 404
+    assert (await chart.client.delete(f"/api/v1/charts/{chart_id}", headers=stranger)).status_code == 404
+    assert (await chart.client.get("/api/v1/charts", headers=stranger)).json()["items"] == []
+
+
+async def test_a_local_time_in_a_dst_fold_is_refused_naming_both_instants(chart: ChartHarness) -> None:
+    birth = {**NATAL["birth"], "date": "2021-11-07", "time": "01:30"}
+    headers = chart.headers(uuid4())
+
+    refused = await chart.client.post("/api/v1/charts", json={**NATAL, "birth": birth}, headers=headers)
+    chosen = await chart.client.post(
+        "/api/v1/charts", json={**NATAL, "birth": birth, "fold": 1}, headers=headers
+    )
+
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["code"] == "ambiguous_local_time"
+    assert "2021-11-07T05:30:00Z" in problem["detail"]
+    assert "2021-11-07T06:30:00Z" in problem["detail"]
+    assert chosen.status_code == 201
+    assert chosen.json()["birth"]["utc"] == "2021-11-07T06:30:00Z"
+
+
+async def test_unknown_time_polar_fallback_and_bad_input(chart: ChartHarness) -> None:
+    headers = chart.headers(uuid4())
+    noon = {**NATAL, "birth": {**NATAL["birth"], "time": None}}
+    polar = {
+        **NATAL,
+        "birth": {**NATAL["birth"], "latitude": 78.22, "longitude": 15.65, "timezone": "Arctic/Longyearbyen"},
+    }
+
+    unknown = (await chart.client.post("/api/v1/charts", json=noon, headers=headers)).json()
+    arctic = (await chart.client.post("/api/v1/charts", json=polar, headers=headers)).json()
+    bad_zone = await chart.client.post(
+        "/api/v1/charts",
+        json={**NATAL, "birth": {**NATAL["birth"], "timezone": "Mars/Base"}},
+        headers=headers,
+    )
+    bad_orb = await chart.client.post(
+        "/api/v1/charts", json={**NATAL, "options": {"orbs": {"trine": 40}}}, headers=headers
+    )
+
+    assert unknown["result"]["houses"] is None
+    assert unknown["birth"]["utc"] == "1990-01-15T17:00:00Z"
+    assert "unknown" in unknown["warnings"][0]
+    assert arctic["result"]["houses"]["system"] == "porphyry"
+    assert "placidus" in arctic["warnings"][0]
+    assert (bad_zone.status_code, bad_zone.json()["code"]) == (422, "unknown_timezone")
+    assert bad_orb.status_code == 422
+
+
+async def test_idempotency_key_and_quota(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = {**chart.headers(user), "Idempotency-Key": "same"}
+    first = await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)
+    again = await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)
+    assert first.json()["id"] == again.json()["id"]
+
+    plain = chart.headers(user)
+    limit = chart.settings.quota.unknown_plan_charts_per_month
+    for _ in range(limit - 1):
+        assert (await chart.client.post("/api/v1/charts", json=NATAL, headers=plain)).status_code == 201
+    refused = await chart.client.post("/api/v1/charts", json=NATAL, headers=plain)
+
+    assert refused.status_code == 402
+    assert refused.json()["code"] == "quota_exceeded"
+    assert str(limit) in refused.json()["detail"]
+
+
+async def test_user_deletion_erases_the_charts_once(chart: ChartHarness) -> None:
+    user = uuid4()
+    for _ in range(2):
+        await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
+    meta = EventMeta(
+        consumer="chart",
+        event_id=uuid4(),
+        event_type="auth.user.deleted.v1",
+        occurred_at=utc_now(),
+        producer="auth",
+        correlation_id=None,
+        causation_id=None,
+        delivery_attempt=1,
+    )
+
+    await chart.service.use_cases.erase_user_charts(user, meta)
+    await chart.service.use_cases.erase_user_charts(user, meta)
+
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    async with factory() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(ChartRow).where(ChartRow.owner_id == user)
+        )  # type: ignore[arg-type]
+    assert left == 0
+    assert (await _outbox_types(chart, user)).count("chart.chart.deleted.v1") == 2
