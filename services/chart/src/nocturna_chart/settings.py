@@ -16,9 +16,7 @@ class EngineSettings(BaseModel):
         default=None,
         description="Swiss Ephemeris files (adds Chiron); Moshier's built-in ephemeris when unset.",
     )
-    polar_fallback: str = Field(
-        default="porphyry", pattern="^(porphyry|equal|whole_sign)$"
-    )
+    polar_fallback: str = Field(default="porphyry", pattern="^(porphyry|equal|whole_sign)$")
 
 
 class EncryptionSettings(BaseModel):
