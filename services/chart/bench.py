@@ -21,7 +21,7 @@ ZONES = ("America/New_York", "Europe/Paris", "Asia/Tokyo", "Australia/Sydney", "
 
 
 def _charts(count: int, seed: int = 7) -> list[Chart]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
     now = datetime(2026, 1, 1, tzinfo=UTC)
     charts = []
     for _ in range(count):
@@ -35,7 +35,9 @@ def _charts(count: int, seed: int = 7) -> list[Chart]:
             fold=0,
         )
         charts.append(
-            Chart(UUID(int=0), UUID(int=0), "bench", None, birth, HouseSystem.PLACIDUS, ChartOptions(), now, now)
+            Chart(
+                UUID(int=0), UUID(int=0), "bench", None, birth, HouseSystem.PLACIDUS, ChartOptions(), now, now
+            )
         )
     return charts
 
@@ -61,4 +63,4 @@ def natal_chart_benchmark(iterations: int = 5000) -> dict[str, float]:
 
 if __name__ == "__main__":
     figures = natal_chart_benchmark()
-    print(" ".join(f"{name}={value:.3f}" for name, value in figures.items()), "(target median_ms <= 0.5)")
+    print(" ".join(f"{name}={value:.3f}" for name, value in figures.items()), "(target median_ms <= 0.5)")  # noqa: T201

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from nocturna_chart.application.ports import PlacesUnavailable
+from nocturna_chart.domain.birth import Place
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
@@ -113,3 +115,14 @@ class InMemoryChartUnitOfWork(InMemoryUnitOfWork):
         self._store.entitlements = self._entitlements
         self._store.charts = self._charts
         self._store.usage = self._usage
+
+
+class InMemoryPlaceDirectory:
+    def __init__(self, *places: Place, available: bool = True) -> None:
+        self.places = {place.id: place for place in places}
+        self.available = available
+
+    async def place(self, place_id: int) -> Place | None:
+        if not self.available:
+            raise PlacesUnavailable
+        return self.places.get(place_id)

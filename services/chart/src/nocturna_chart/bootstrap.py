@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from nocturna_platform.shell import Persistence, ServiceShell
 
@@ -18,6 +19,7 @@ from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHa
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.consumers import subscription_changed, user_deleted
 from nocturna_chart.domain.engine import HouseSystem
+from nocturna_chart.infrastructure.geocoding_client import HttpPlaceDirectory
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
 from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
@@ -42,10 +44,18 @@ class ChartService:
         engine = SwissEphemerisEngine(settings.engine.ephemeris_path)
         fallback = HouseSystem(settings.engine.polar_fallback)
         policy = ChartPolicy(fallback, settings.quota.unknown_plan_charts_per_month)
+        geo = settings.geocoding
+        geocoding_http = httpx.AsyncClient(
+            base_url=geo.base_url,
+            timeout=httpx.Timeout(geo.read_timeout_seconds, connect=geo.connect_timeout_seconds),
+        )
+        shell.on_stop(geocoding_http.aclose)
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
-            create_chart=CreateChartHandler(uow, engine, shell.clock, policy),
+            create_chart=CreateChartHandler(
+                uow, engine, shell.clock, policy, HttpPlaceDirectory(geocoding_http)
+            ),
             get_chart=GetChartHandler(uow, engine, fallback),
             list_charts=ListChartsHandler(uow, engine, fallback),
             edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),

@@ -40,6 +40,12 @@ class EncryptionSettings(BaseModel):
         return self
 
 
+class GeocodingSettings(BaseModel):
+    base_url: str = "http://127.0.0.1:8004"
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    read_timeout_seconds: float = Field(default=3.0, gt=0)
+
+
 class QuotaSettings(BaseModel):
     unknown_plan_charts_per_month: int = Field(
         default=10,
@@ -54,6 +60,7 @@ class ChartSettings(ServiceSettings):
     engine: EngineSettings = EngineSettings()
     encryption: EncryptionSettings = EncryptionSettings()
     quota: QuotaSettings = QuotaSettings()
+    geocoding: GeocodingSettings = GeocodingSettings()
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> ChartSettings:

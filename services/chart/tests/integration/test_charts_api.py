@@ -192,3 +192,14 @@ async def test_user_deletion_erases_the_charts_once(chart: ChartHarness) -> None
         )  # type: ignore[arg-type]
     assert left == 0
     assert (await _outbox_types(chart, user)).count("chart.chart.deleted.v1") == 2
+
+
+async def test_birth_place_is_coordinates_or_a_place_id_never_both(chart: ChartHarness) -> None:
+    headers = chart.headers(uuid4())
+    both = {**NATAL, "birth": {**NATAL["birth"], "place_id": 2988507}}
+    neither = {**NATAL, "birth": {"date": "1990-01-15", "time": "14:30"}}
+
+    for body in (both, neither):
+        refused = await chart.client.post("/api/v1/charts", json=body, headers=headers)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"].startswith("birth")

@@ -4,12 +4,19 @@ from datetime import UTC, date, datetime, time
 from uuid import UUID
 
 import pytest
-from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler
+from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler, UnknownPlace
 from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChart, EditChartHandler
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
+from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.saved_charts import ChartNotFound
-from nocturna_chart.domain.birth import TIME_UNKNOWN_WARNING, AmbiguousLocalTime, BirthData
+from nocturna_chart.domain.birth import (
+    TIME_UNKNOWN_WARNING,
+    AmbiguousLocalTime,
+    BirthData,
+    Place,
+    PlacedBirth,
+)
 from nocturna_chart.domain.charts import ChartOptions, QuotaExceeded
 from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
@@ -18,12 +25,14 @@ from nocturna_contracts.chart.v1 import ChartCalculated, ChartDeleted
 from nocturna_platform.messaging.meta import EventMeta
 from nocturna_platform.security.principal import Principal
 
-from services.chart.tests.fakes import FixedClock, InMemoryChartStore
+from services.chart.tests.fakes import FixedClock, InMemoryChartStore, InMemoryPlaceDirectory
 
 ADA = UUID("0190a000-0000-7000-8000-000000000001")
 BOB = UUID("0190a000-0000-7000-8000-000000000002")
 ENGINE = SwissEphemerisEngine()
 POLICY = ChartPolicy(HouseSystem.PORPHYRY, unknown_plan_charts_per_month=3)
+PARIS = Place(2988507, "Paris, Île-de-France, France", 48.85341, 2.3488, "Europe/Paris")
+PLACES = InMemoryPlaceDirectory(PARIS)
 BIRTH = BirthData(date(1990, 1, 15), time(14, 30), 40.7128, -74.006, "America/New_York")
 
 
@@ -38,7 +47,9 @@ def _principal(user: UUID) -> Principal:
     )
 
 
-def _command(owner: UUID = ADA, birth: BirthData = BIRTH, key: str | None = None) -> CreateChart:
+def _command(
+    owner: UUID = ADA, birth: BirthData | PlacedBirth = BIRTH, key: str | None = None
+) -> CreateChart:
     return CreateChart(owner, "Ada", "notes", birth, HouseSystem.PLACIDUS, ChartOptions(), key)
 
 
@@ -50,7 +61,7 @@ def _plan(store: InMemoryChartStore, user: UUID, per_month: int | None, saved: i
 async def test_create_saves_the_chart_and_announces_one_calculation() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
 
-    saved, created = await CreateChartHandler(store, ENGINE, clock, POLICY)(_command())
+    saved, created = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
 
     assert created is True
     assert store.charts[saved.chart.id].name == "Ada"
@@ -65,7 +76,7 @@ async def test_unknown_birth_time_gives_a_flagged_chart_without_houses() -> None
     store = InMemoryChartStore()
     birth = BirthData(date(1990, 1, 15), None, 40.7128, -74.006, "America/New_York")
 
-    saved, _ = await CreateChartHandler(store, ENGINE, FixedClock(), POLICY)(_command(birth=birth))
+    saved, _ = await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=birth))
 
     assert saved.cast.result.houses is None
     assert saved.cast.result.bodies["sun"].house is None
@@ -77,7 +88,7 @@ async def test_an_ambiguous_time_is_refused_before_any_quota_is_used() -> None:
     birth = BirthData(date(2021, 11, 7), time(1, 30), 40.7128, -74.006, "America/New_York")
 
     with pytest.raises(AmbiguousLocalTime):
-        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY)(_command(birth=birth))
+        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=birth))
 
     assert store.usage == {}
     assert store.charts == {}
@@ -86,7 +97,7 @@ async def test_an_ambiguous_time_is_refused_before_any_quota_is_used() -> None:
 async def test_the_monthly_limit_counts_deleted_charts_too_and_resets_next_month() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
     _plan(store, ADA, per_month=2, saved=None)
-    create = CreateChartHandler(store, ENGINE, clock, POLICY)
+    create = CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)
     first, _ = await create(_command())
     await create(_command())
     await DeleteChartHandler(store, clock)(_principal(ADA), first.chart.id)
@@ -102,7 +113,7 @@ async def test_the_monthly_limit_counts_deleted_charts_too_and_resets_next_month
 async def test_the_saved_charts_limit_and_the_unknown_plan_fallback() -> None:
     store = InMemoryChartStore()
     _plan(store, ADA, per_month=None, saved=1)
-    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY)
+    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)
     await create(_command())
     with pytest.raises(QuotaExceeded) as refused:
         await create(_command())
@@ -116,7 +127,7 @@ async def test_the_saved_charts_limit_and_the_unknown_plan_fallback() -> None:
 
 async def test_a_repeated_idempotency_key_answers_the_first_chart() -> None:
     store = InMemoryChartStore()
-    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY)
+    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)
 
     first, created = await create(_command(key="k1"))
     again, created_again = await create(_command(key="k1"))
@@ -129,7 +140,7 @@ async def test_a_repeated_idempotency_key_answers_the_first_chart() -> None:
 
 async def test_another_users_chart_is_not_found_for_every_use_case() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY)(_command())
+    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
     bob = _principal(BOB)
 
     with pytest.raises(ChartNotFound):
@@ -146,7 +157,7 @@ async def test_another_users_chart_is_not_found_for_every_use_case() -> None:
 
 async def test_edit_renames_clears_notes_and_recasts_with_another_house_system() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY)(_command())
+    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
     edit = EditChartHandler(store, ENGINE, clock, HouseSystem.PORPHYRY)
 
     edited = await edit(
@@ -163,7 +174,7 @@ async def test_edit_renames_clears_notes_and_recasts_with_another_house_system()
 
 async def test_list_pages_newest_first() -> None:
     store = InMemoryChartStore()
-    create = CreateChartHandler(store, ENGINE, FixedClock(), ChartPolicy(HouseSystem.PORPHYRY, 100))
+    create = CreateChartHandler(store, ENGINE, FixedClock(), ChartPolicy(HouseSystem.PORPHYRY, 100), PLACES)
     ids = [(await create(_command()))[0].chart.id for _ in range(5)]
     listing = ListChartsHandler(store, ENGINE, HouseSystem.PORPHYRY)
 
@@ -191,7 +202,7 @@ def _deleted_meta(event_id: int) -> EventMeta:
 
 async def test_user_deletion_erases_every_chart_once() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    create = CreateChartHandler(store, ENGINE, clock, POLICY)
+    create = CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)
     await create(_command())
     await create(_command())
     kept, _ = await create(_command(BOB))
@@ -205,3 +216,27 @@ async def test_user_deletion_erases_every_chart_once() -> None:
     assert len(deletions) == 2
     assert {e.reason for e in deletions} == {"account_deleted"}
     assert (ADA, "2026-11") not in store.usage
+
+
+async def test_a_place_id_fills_in_coordinates_zone_and_place_name() -> None:
+    store = InMemoryChartStore()
+    placed = PlacedBirth(date(1990, 1, 15), time(14, 30), PARIS.id)
+
+    saved, _ = await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=placed))
+
+    birth = store.charts[saved.chart.id].birth
+    assert (birth.latitude, birth.longitude, birth.timezone) == (48.85341, 2.3488, "Europe/Paris")
+    assert (birth.place_id, birth.place_name) == (PARIS.id, PARIS.label)
+    assert saved.cast.instant.utc == datetime(1990, 1, 15, 13, 30, tzinfo=UTC)
+
+
+async def test_an_unknown_or_unreachable_place_saves_nothing() -> None:
+    store = InMemoryChartStore()
+    placed = PlacedBirth(date(1990, 1, 15), time(14, 30), 999)
+
+    with pytest.raises(UnknownPlace):
+        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=placed))
+    down = InMemoryPlaceDirectory(PARIS, available=False)
+    with pytest.raises(PlacesUnavailable):
+        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, down)(_command(birth=placed))
+    assert store.charts == {}

@@ -13,8 +13,9 @@ from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 
 from nocturna_chart.api.schemas import ChartListView, ChartView, CreateChartRequest, EditChartRequest
-from nocturna_chart.application.create_chart import CreateChart
+from nocturna_chart.application.create_chart import CreateChart, UnknownPlace
 from nocturna_chart.application.edit_chart import EditChart
+from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.saved_charts import ChartNotFound
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.domain.aspects import InvalidOrbs
@@ -33,6 +34,18 @@ def _chart_problems() -> Iterator[None]:
         yield
     except ChartNotFound:
         raise Problem(404, "not_found", "Chart not found") from None
+    except UnknownPlace as error:
+        raise Problem(
+            422,
+            "unknown_place",
+            "Unknown place",
+            f"No place has id {error.args[0]}.",
+            errors=[FieldError("birth.place_id", "unknown place", "unknown_place")],
+        ) from None
+    except PlacesUnavailable:
+        raise Problem(
+            503, "geocoding_unavailable", "Places cannot be looked up right now", headers={"Retry-After": "5"}
+        ) from None
     except UnknownTimezone as error:
         raise Problem(
             422,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nocturna_chart.application.saved_charts import SavedChart
 from nocturna_chart.domain.aspects import DEFAULT_EXACT_ORB, MAX_EXACT_ORB, MAX_ORB, AspectType
-from nocturna_chart.domain.birth import BirthData
+from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import NAME_MAX, NOTES_MAX, ChartOptions
 from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.domain.natal import BodyPosition
@@ -19,15 +19,28 @@ EARLIEST, LATEST = date(1000, 1, 1), date(2999, 12, 31)
 
 
 class BirthRequest(BaseModel):
-    """Local date and time (`null` = unknown) at a place given by coordinates and its IANA zone."""
+    """Local date and time (`null` = unknown) at a place: coordinates with its IANA zone, or a geocoding id."""
 
     model_config = ConfigDict(extra="forbid")
 
     date: Annotated[date, Field(ge=EARLIEST, le=LATEST)]
     time: time | None
-    latitude: float = Field(ge=-90.0, le=90.0)
-    longitude: float = Field(ge=-180.0, le=180.0)
-    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/Paris"])
+    latitude: float | None = Field(default=None, ge=-90.0, le=90.0)
+    longitude: float | None = Field(default=None, ge=-180.0, le=180.0)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64, examples=["Europe/Paris"])
+    place_id: int | None = Field(
+        default=None, ge=1, description="A geocoding place id instead of coordinates."
+    )
+
+    @model_validator(mode="after")
+    def _one_place_form(self) -> BirthRequest:
+        coordinates = (self.latitude, self.longitude, self.timezone)
+        if self.place_id is not None:
+            if any(value is not None for value in coordinates):
+                raise ValueError("give either place_id or latitude, longitude and timezone, not both")
+        elif any(value is None for value in coordinates):
+            raise ValueError("latitude, longitude and timezone are required unless place_id is given")
+        return self
 
 
 class OptionsRequest(BaseModel):
@@ -55,8 +68,13 @@ class CreateChartRequest(BaseModel):
     house_system: HouseSystem = HouseSystem.PLACIDUS
     options: OptionsRequest = Field(default_factory=OptionsRequest)
 
-    def birth_data(self) -> BirthData:
+    def birth_data(self) -> BirthData | PlacedBirth:
         b = self.birth
+        if b.place_id is not None:
+            return PlacedBirth(b.date, b.time, b.place_id, self.fold)
+        assert b.latitude is not None
+        assert b.longitude is not None
+        assert b.timezone is not None
         return BirthData(b.date, b.time, b.latitude, b.longitude, b.timezone, self.fold)
 
 
@@ -74,6 +92,8 @@ class BirthView(BaseModel):
     latitude: float
     longitude: float
     timezone: str
+    place_id: int | None
+    place_name: str | None
     fold: int | None
     utc: datetime
     utc_offset: str = Field(examples=["-05:00"])
@@ -158,6 +178,8 @@ class ChartView(BaseModel):
                 latitude=chart.birth.latitude,
                 longitude=chart.birth.longitude,
                 timezone=chart.birth.timezone,
+                place_id=chart.birth.place_id,
+                place_name=chart.birth.place_name,
                 fold=chart.birth.fold,
                 utc=instant.utc,
                 utc_offset=_offset(instant.utc_offset),

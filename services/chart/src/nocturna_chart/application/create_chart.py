@@ -10,11 +10,15 @@ from uuid import UUID
 from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_platform.ids import uuid7
 
-from nocturna_chart.application.ports import ChartUnitOfWork
+from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import SavedChart
-from nocturna_chart.domain.birth import BirthData
+from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import Chart, ChartOptions, Quota, cast
 from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+
+
+class UnknownPlace(LookupError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class CreateChart:
     owner_id: UUID
     name: str
     notes: str | None
-    birth: BirthData
+    birth: BirthData | PlacedBirth
     house_system: HouseSystem
     options: ChartOptions
     idempotency_key: str | None = None
@@ -50,18 +54,21 @@ class CreateChartHandler:
         engine: CalculationEngine,
         clock: Callable[[], datetime],
         policy: ChartPolicy,
+        places: PlaceDirectory,
     ) -> None:
         self._uow, self._engine, self._clock, self._policy = uow, engine, clock, policy
+        self._places = places
 
     async def __call__(self, command: CreateChart) -> tuple[SavedChart, bool]:
         """The saved chart, and whether it was created now (False: an idempotent replay)."""
+        birth = await self._placed(command.birth)
         now = self._clock()
         chart = Chart(
             id=uuid7(),
             owner_id=command.owner_id,
             name=command.name,
             notes=command.notes,
-            birth=command.birth,
+            birth=birth,
             house_system=command.house_system,
             options=command.options,
             created_at=now,
@@ -99,3 +106,11 @@ class CreateChartHandler:
             )
             await uow.commit()
         return SavedChart(chart, result), True
+
+    async def _placed(self, birth: BirthData | PlacedBirth) -> BirthData:
+        if isinstance(birth, BirthData):
+            return birth
+        place = await self._places.place(birth.place_id)
+        if place is None:
+            raise UnknownPlace(birth.place_id)
+        return birth.at(place)

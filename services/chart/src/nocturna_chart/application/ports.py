@@ -8,6 +8,7 @@ from uuid import UUID
 from nocturna_contracts.event import Event
 from nocturna_platform.messaging.meta import EventMeta
 
+from nocturna_chart.domain.birth import Place
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection
 
@@ -73,3 +74,13 @@ class ChartUnitOfWork(Protocol):
     def publish(self, event: Event, *, cause: EventMeta | None = None) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+class PlaceDirectory(Protocol):
+    """Birthplaces by geocoding id; raises `PlacesUnavailable` when the directory cannot answer."""
+
+    async def place(self, place_id: int) -> Place | None: ...
+
+
+class PlacesUnavailable(Exception):
+    pass

@@ -21,6 +21,41 @@ class BirthData:
     longitude: float
     timezone: str
     fold: int | None = None
+    place_id: int | None = None
+    place_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacedBirth:
+    """Birth data given with a geocoding place id: becomes `BirthData` once the place is known."""
+
+    date: date
+    time: time | None
+    place_id: int
+    fold: int | None = None
+
+    def at(self, place: Place) -> BirthData:
+        return BirthData(
+            self.date,
+            self.time,
+            place.latitude,
+            place.longitude,
+            place.timezone,
+            self.fold,
+            place_id=place.id,
+            place_name=place.label,
+        )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A birthplace from the geocoding service: its coordinates and IANA zone fill in the birth data."""
+
+    id: int
+    label: str
+    latitude: float
+    longitude: float
+    timezone: str
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ def to_row(chart: Chart, sealer: AesGcmSealer) -> ChartRow:
             "longitude": birth.longitude,
             "timezone": birth.timezone,
             "fold": birth.fold,
+            "place_id": birth.place_id,
+            "place_name": birth.place_name,
         },
         "options": {
             "orbs": {kind.value: orb for kind, orb in chart.options.orbs.items()},
@@ -61,6 +63,8 @@ def from_row(row: ChartRow, sealer: AesGcmSealer) -> Chart:
             longitude=birth["longitude"],
             timezone=birth["timezone"],
             fold=birth["fold"],
+            place_id=birth.get("place_id"),
+            place_name=birth.get("place_name"),
         ),
         house_system=HouseSystem(row.house_system),
         options=ChartOptions(
