@@ -16,6 +16,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.consumers import subscription_changed, user_deleted
 from nocturna_chart.domain.engine import HouseSystem
@@ -61,6 +62,7 @@ class ChartService:
             edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),
             delete_chart=DeleteChartHandler(uow, shell.clock),
             erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
+            transits=TransitsHandler(uow, engine, shell.clock, fallback),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)

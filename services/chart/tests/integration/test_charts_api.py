@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
+from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
 from nocturna_platform.messaging.meta import EventMeta
@@ -203,3 +204,46 @@ async def test_birth_place_is_coordinates_or_a_place_id_never_both(chart: ChartH
         refused = await chart.client.post("/api/v1/charts", json=body, headers=headers)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"].startswith("birth")
+
+
+def _meta(event_type: str, producer: str) -> EventMeta:
+    return EventMeta(
+        consumer="chart",
+        event_id=uuid4(),
+        event_type=event_type,
+        occurred_at=utc_now(),
+        producer=producer,
+        correlation_id=None,
+        causation_id=None,
+        delivery_attempt=1,
+    )
+
+
+async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = chart.headers(user)
+    chart_id = (await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)).json()["id"]
+    at = {"at": "2026-01-11T12:00:00-05:00"}
+
+    refused = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
+    pro = Entitlements("pro", 500, 1000, synastry=True, transits=True, batch=False)
+    await chart.service.use_cases.project_entitlements(
+        EntitlementProjection(user, pro, 1, utc_now()),
+        _meta("subscription.subscription.changed.v1", "subscription"),
+    )
+    answered = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
+    stranger = await chart.client.post(
+        f"/api/v1/charts/{chart_id}/transits", json=at, headers=chart.headers(uuid4())
+    )
+    naive = await chart.client.post(
+        f"/api/v1/charts/{chart_id}/transits", json={"at": "2026-01-11T12:00:00"}, headers=headers
+    )
+
+    assert (refused.status_code, refused.json()["code"]) == (402, "feature_not_in_plan")
+    assert answered.status_code == 200, answered.text
+    body = answered.json()
+    assert body["at"] == "2026-01-11T17:00:00Z"
+    assert body["bodies"]["sun"]["house"] == 8
+    assert any(a["a"] == "sun" and a["b"] == "sun" and a["type"] == "conjunction" for a in body["aspects"])
+    assert stranger.status_code == 404
+    assert naive.status_code == 422

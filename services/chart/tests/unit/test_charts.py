@@ -10,6 +10,7 @@ from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.saved_charts import ChartNotFound
+from nocturna_chart.application.transits import FeatureNotInPlan, TransitsHandler
 from nocturna_chart.domain.birth import (
     TIME_UNKNOWN_WARNING,
     AmbiguousLocalTime,
@@ -240,3 +241,27 @@ async def test_an_unknown_or_unreachable_place_saves_nothing() -> None:
     with pytest.raises(PlacesUnavailable):
         await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, down)(_command(birth=placed))
     assert store.charts == {}
+
+
+async def test_transits_need_the_plan_feature_and_announce_a_calculation() -> None:
+    store, clock = InMemoryChartStore(), FixedClock()
+    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
+    transits = TransitsHandler(store, ENGINE, clock, HouseSystem.PORPHYRY)
+    at = datetime(2026, 1, 11, 17, 0, tzinfo=UTC)
+
+    with pytest.raises(FeatureNotInPlan):
+        await transits(_principal(ADA), saved.chart.id, at)
+    _plan_with_transits(store, ADA)
+    with pytest.raises(ChartNotFound):
+        await transits(_principal(BOB), saved.chart.id, at)
+    result = await transits(_principal(ADA), saved.chart.id, at)
+
+    assert result.result.bodies["sun"].house == 8
+    assert isinstance(store.messaging.published[-1], ChartCalculated)
+    assert store.messaging.published[-1].kind == "transits"
+    assert store.messaging.published[-1].chart_id is None
+
+
+def _plan_with_transits(store: InMemoryChartStore, user: UUID) -> None:
+    entitlements = Entitlements("pro", None, None, synastry=True, transits=True, batch=False)
+    store.entitlements[user] = EntitlementProjection(user, entitlements, 2, datetime(2026, 1, 1, tzinfo=UTC))

@@ -14,6 +14,7 @@ from nocturna_chart.domain.aspects import AspectPolicy
 from nocturna_chart.domain.birth import BirthData, resolve_instant
 from nocturna_chart.domain.engine import Body, HouseSystem
 from nocturna_chart.domain.natal import ChartRequest, calculate_chart
+from nocturna_chart.domain.transits import calculate_transits
 from nocturna_chart.domain.zodiac import house_of
 from nocturna_chart.infrastructure.swiss_ephemeris import BODY_IDS, SwissEphemerisEngine
 
@@ -173,3 +174,32 @@ def test_topocentric_cusps_out_of_order_near_the_polar_circle_fall_back_too() ->
     assert chart.houses is not None
     assert chart.houses.system is HouseSystem.PORPHYRY
     assert chart.warnings
+
+
+def test_transits_put_each_transiting_body_in_the_recorded_natal_house() -> None:
+    request = json.loads((REFERENCE / "transits.request.json").read_text())
+    natal_request = request["natal_chart"]
+    recorded = _recorded("transits.json")
+    natal = calculate_chart(
+        ENGINE,
+        ChartRequest(
+            _jd(natal_request["date"], natal_request["time"], natal_request["timezone"]),
+            natal_request["latitude"],
+            natal_request["longitude"],
+            HouseSystem.PLACIDUS,
+        ),
+        AspectPolicy.of(),
+    )
+    jd = _jd(request["transit_date"], request["transit_time"], natal_request["timezone"])
+
+    transits = calculate_transits(ENGINE, jd, natal, AspectPolicy.of())
+
+    for house, keys in recorded["house_aspects"].items():
+        for key in keys:
+            assert transits.bodies[UPSTREAM_KEYS[key]].house == int(house), key
+    sun_to_sun = next(a for a in transits.aspects if (a.a, a.b) == (Body.SUN, Body.SUN))
+    assert sun_to_sun.type.value == "conjunction"
+    assert abs(sun_to_sun.orb - 3.917423954844594) < ARCSECOND
+    # On 11 January the transiting Sun is 3.9° short of the natal Sun (15 January) and closing in;
+    # upstream answers applying=false for every aspect.
+    assert sun_to_sun.applying is True

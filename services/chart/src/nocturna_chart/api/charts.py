@@ -12,11 +12,19 @@ from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 
-from nocturna_chart.api.schemas import ChartListView, ChartView, CreateChartRequest, EditChartRequest
+from nocturna_chart.api.schemas import (
+    ChartListView,
+    ChartView,
+    CreateChartRequest,
+    EditChartRequest,
+    TransitsRequest,
+    TransitsView,
+)
 from nocturna_chart.application.create_chart import CreateChart, UnknownPlace
 from nocturna_chart.application.edit_chart import EditChart
 from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.saved_charts import ChartNotFound
+from nocturna_chart.application.transits import FeatureNotInPlan
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
@@ -69,6 +77,14 @@ def _chart_problems() -> Iterator[None]:
         ) from None
     except InvalidOrbs as error:
         raise Problem(422, "invalid_orbs", "Invalid orbs", str(error)) from None
+    except FeatureNotInPlan as error:
+        raise Problem(
+            402,
+            "feature_not_in_plan",
+            "Not in your plan",
+            f"Your plan does not include {error.feature}.",
+            extensions={"feature": error.feature},
+        ) from None
     except QuotaExceeded as error:
         raise Problem(
             402,
@@ -152,3 +168,12 @@ async def delete_chart(chart_id: UUID, principal: CurrentPrincipal, use_cases: U
     with _chart_problems():
         await use_cases.delete_chart(principal, chart_id)
     return Response(status_code=204)
+
+
+@router.post("/api/v1/charts/{chart_id}/transits", response_model=TransitsView)
+async def transits(
+    chart_id: UUID, body: TransitsRequest, principal: CurrentPrincipal, use_cases: UseCases
+) -> TransitsView:
+    """Transiting positions at `at`, their natal houses and aspects to the natal chart (plan feature)."""
+    with _chart_problems():
+        return TransitsView.of(await use_cases.transits(principal, chart_id, body.at))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nocturna_chart.application.saved_charts import SavedChart
-from nocturna_chart.domain.aspects import DEFAULT_EXACT_ORB, MAX_EXACT_ORB, MAX_ORB, AspectType
+from nocturna_chart.application.transits import Transits
+from nocturna_chart.domain.aspects import DEFAULT_EXACT_ORB, MAX_EXACT_ORB, MAX_ORB, Aspect, AspectType
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import NAME_MAX, NOTES_MAX, ChartOptions
 from nocturna_chart.domain.engine import HouseSystem
@@ -138,6 +139,18 @@ class AspectView(BaseModel):
     applying: bool
     exact: bool
 
+    @classmethod
+    def of(cls, aspect: Aspect) -> AspectView:
+        return cls(
+            a=aspect.a.value,
+            b=aspect.b.value,
+            type=aspect.type,
+            angle=aspect.angle,
+            orb=aspect.orb,
+            applying=aspect.applying,
+            exact=aspect.exact,
+        )
+
 
 class ResultView(BaseModel):
     bodies: dict[str, BodyView]
@@ -203,19 +216,40 @@ class ChartView(BaseModel):
                         vertex=houses.angles.vertex,
                     ),
                 ),
-                aspects=[
-                    AspectView(
-                        a=a.a.value,
-                        b=a.b.value,
-                        type=a.type,
-                        angle=a.angle,
-                        orb=a.orb,
-                        applying=a.applying,
-                        exact=a.exact,
-                    )
-                    for a in result.aspects
-                ],
+                aspects=[AspectView.of(aspect) for aspect in result.aspects],
             ),
+        )
+
+
+class TransitsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime = Field(description="RFC 3339 instant with an offset.")
+
+    @field_validator("at")
+    @classmethod
+    def _in_range(cls, value: datetime) -> datetime:
+        if not EARLIEST.year <= value.year <= LATEST.year:
+            raise ValueError(f"must be between the years {EARLIEST.year} and {LATEST.year}")
+        return value
+
+
+class TransitsView(BaseModel):
+    chart_id: str
+    at: datetime
+    engine: EngineView
+    bodies: dict[str, BodyView] = Field(description="Transiting positions; `house` is the natal house.")
+    aspects: list[AspectView] = Field(description="`a` transiting body, `b` natal body.")
+
+    @classmethod
+    def of(cls, transits: Transits) -> TransitsView:
+        result = transits.result
+        return cls(
+            chart_id=str(transits.chart.id),
+            at=transits.at,
+            engine=EngineView(name=result.engine.name, version=result.engine.version),
+            bodies={name: BodyView.of(position) for name, position in result.bodies.items()},
+            aspects=[AspectView.of(aspect) for aspect in result.aspects],
         )
 
 

@@ -9,6 +9,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.transits import TransitsHandler
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,4 @@ class ChartUseCases:
     edit_chart: EditChartHandler
     delete_chart: DeleteChartHandler
     erase_user_charts: EraseUserChartsHandler
+    transits: TransitsHandler

@@ -66,7 +66,12 @@ class ResolvedInstant:
 
     @property
     def julian_day(self) -> float:
-        return UNIX_EPOCH_JD + self.utc.timestamp() / 86400.0
+        return julian_day(self.utc)
+
+
+def julian_day(instant: datetime) -> float:
+    """Julian day (UT) of an aware instant, proleptic Gregorian like the Swiss Ephemeris after 1582."""
+    return UNIX_EPOCH_JD + instant.timestamp() / 86400.0
 
 
 class UnknownTimezone(ValueError):
