@@ -16,6 +16,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.consumers import subscription_changed, user_deleted
@@ -51,6 +52,7 @@ class ChartService:
             timeout=httpx.Timeout(geo.read_timeout_seconds, connect=geo.connect_timeout_seconds),
         )
         shell.on_stop(geocoding_http.aclose)
+        places = HttpPlaceDirectory(geocoding_http)
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
@@ -63,6 +65,7 @@ class ChartService:
             delete_chart=DeleteChartHandler(uow, shell.clock),
             erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
             transits=TransitsHandler(uow, engine, shell.clock, fallback),
+            synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)

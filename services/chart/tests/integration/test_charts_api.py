@@ -219,6 +219,12 @@ def _meta(event_type: str, producer: str) -> EventMeta:
     )
 
 
+async def _grant_pro(chart: ChartHarness, user: UUID) -> None:
+    pro = Entitlements("pro", 500, 1000, synastry=True, transits=True, batch=False)
+    meta = _meta("subscription.subscription.changed.v1", "subscription")
+    await chart.service.use_cases.project_entitlements(EntitlementProjection(user, pro, 1, utc_now()), meta)
+
+
 async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)
@@ -226,11 +232,7 @@ async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarne
     at = {"at": "2026-01-11T12:00:00-05:00"}
 
     refused = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
-    pro = Entitlements("pro", 500, 1000, synastry=True, transits=True, batch=False)
-    await chart.service.use_cases.project_entitlements(
-        EntitlementProjection(user, pro, 1, utc_now()),
-        _meta("subscription.subscription.changed.v1", "subscription"),
-    )
+    await _grant_pro(chart, user)
     answered = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
     stranger = await chart.client.post(
         f"/api/v1/charts/{chart_id}/transits", json=at, headers=chart.headers(uuid4())
@@ -247,3 +249,35 @@ async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarne
     assert any(a["a"] == "sun" and a["b"] == "sun" and a["type"] == "conjunction" for a in body["aspects"])
     assert stranger.status_code == 404
     assert naive.status_code == 422
+
+
+async def test_synastry_between_a_saved_chart_and_inline_birth_data(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = chart.headers(user)
+    chart_id = (await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)).json()["id"]
+    stranger = uuid4()
+    for someone in (user, stranger):
+        await _grant_pro(chart, someone)
+    inline = {
+        "birth": {
+            "date": "1992-06-20",
+            "time": "09:15:00",
+            "latitude": 34.0522,
+            "longitude": -118.2437,
+            "timezone": "America/Los_Angeles",
+        }
+    }
+
+    answered = await chart.client.post(
+        "/api/v1/charts/synastry", json={"a": chart_id, "b": inline}, headers=headers
+    )
+    foreign = await chart.client.post(
+        "/api/v1/charts/synastry", json={"a": chart_id, "b": inline}, headers=chart.headers(stranger)
+    )
+
+    assert answered.status_code == 200, answered.text
+    body = answered.json()
+    assert (body["a"]["chart_id"], body["b"]["chart_id"]) == (chart_id, None)
+    assert body["overlays"]["b_in_a"]["sun"] == 1  # as recorded from Nocturna Calculations
+    assert any(a["a"] == "sun" and a["b"] == "mercury" and a["type"] == "opposition" for a in body["aspects"])
+    assert foreign.status_code == 404

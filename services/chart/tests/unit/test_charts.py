@@ -10,6 +10,7 @@ from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.saved_charts import ChartNotFound
+from nocturna_chart.application.synastry import InlineBirth, SynastryHandler
 from nocturna_chart.application.transits import FeatureNotInPlan, TransitsHandler
 from nocturna_chart.domain.birth import (
     TIME_UNKNOWN_WARNING,
@@ -251,7 +252,7 @@ async def test_transits_need_the_plan_feature_and_announce_a_calculation() -> No
 
     with pytest.raises(FeatureNotInPlan):
         await transits(_principal(ADA), saved.chart.id, at)
-    _plan_with_transits(store, ADA)
+    _pro_plan(store, ADA)
     with pytest.raises(ChartNotFound):
         await transits(_principal(BOB), saved.chart.id, at)
     result = await transits(_principal(ADA), saved.chart.id, at)
@@ -262,6 +263,29 @@ async def test_transits_need_the_plan_feature_and_announce_a_calculation() -> No
     assert store.messaging.published[-1].chart_id is None
 
 
-def _plan_with_transits(store: InMemoryChartStore, user: UUID) -> None:
+def _pro_plan(store: InMemoryChartStore, user: UUID) -> None:
     entitlements = Entitlements("pro", None, None, synastry=True, transits=True, batch=False)
     store.entitlements[user] = EntitlementProjection(user, entitlements, 2, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+async def test_synastry_between_a_saved_chart_and_inline_birth_data() -> None:
+    store, clock = InMemoryChartStore(), FixedClock()
+    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
+    synastry = SynastryHandler(store, ENGINE, clock, HouseSystem.PORPHYRY, PLACES)
+    other = InlineBirth(PlacedBirth(date(1992, 6, 20), time(9, 15), PARIS.id))
+
+    with pytest.raises(FeatureNotInPlan):
+        await synastry(_principal(ADA), saved.chart.id, other, ChartOptions())
+    _pro_plan(store, ADA)
+    _pro_plan(store, BOB)
+    with pytest.raises(ChartNotFound):
+        await synastry(_principal(BOB), saved.chart.id, other, ChartOptions())
+    result = await synastry(_principal(ADA), saved.chart.id, other, ChartOptions())
+
+    assert result.a.chart_id == saved.chart.id
+    assert result.b.chart_id is None
+    assert result.result.a_in_b is not None
+    assert set(result.result.a_in_b) == set(saved.cast.result.bodies)
+    assert result.result.aspects
+    assert store.messaging.published[-1].kind == "synastry"  # type: ignore[attr-defined]
+    assert len(store.charts) == 1

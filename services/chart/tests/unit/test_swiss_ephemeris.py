@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from nocturna_chart.domain.aspects import AspectPolicy
 from nocturna_chart.domain.birth import BirthData, resolve_instant
 from nocturna_chart.domain.engine import Body, HouseSystem
-from nocturna_chart.domain.natal import ChartRequest, calculate_chart
+from nocturna_chart.domain.natal import ChartRequest, ChartResult, calculate_chart
+from nocturna_chart.domain.synastry import calculate_synastry
 from nocturna_chart.domain.transits import calculate_transits
 from nocturna_chart.domain.zodiac import house_of
 from nocturna_chart.infrastructure.swiss_ephemeris import BODY_IDS, SwissEphemerisEngine
@@ -203,3 +204,25 @@ def test_transits_put_each_transiting_body_in_the_recorded_natal_house() -> None
     # On 11 January the transiting Sun is 3.9° short of the natal Sun (15 January) and closing in;
     # upstream answers applying=false for every aspect.
     assert sun_to_sun.applying is True
+
+
+def _natal(data: dict[str, Any]) -> ChartResult:
+    jd = _jd(data["date"], data["time"], data["timezone"])
+    return calculate_chart(
+        ENGINE, ChartRequest(jd, data["latitude"], data["longitude"], HouseSystem.PLACIDUS), AspectPolicy.of()
+    )
+
+
+def test_synastry_overlays_match_the_recorded_upstream_response() -> None:
+    request = json.loads((REFERENCE / "synastry.request.json").read_text())
+    recorded = _recorded("synastry.json")
+
+    synastry = calculate_synastry(_natal(request["chart1"]), _natal(request["chart2"]), AspectPolicy.of())
+
+    assert synastry.b_in_a is not None
+    for house, keys in recorded["house_aspects"].items():
+        for key in keys:
+            assert synastry.b_in_a[UPSTREAM_KEYS[key]] == int(house), key
+    sun_mercury = next(a for a in synastry.aspects if (a.a, a.b) == (Body.SUN, Body.MERCURY))
+    assert sun_mercury.type.value == "opposition"
+    assert abs(sun_mercury.orb - 5.223041816527825) < ARCSECOND

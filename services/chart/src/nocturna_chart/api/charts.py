@@ -17,6 +17,8 @@ from nocturna_chart.api.schemas import (
     ChartView,
     CreateChartRequest,
     EditChartRequest,
+    SynastryRequest,
+    SynastryView,
     TransitsRequest,
     TransitsView,
 )
@@ -139,6 +141,16 @@ async def list_charts(
         items=[ChartView.of(saved) for saved in page.items],
         next_cursor=str(page.next_after) if page.next_after else None,
     )
+
+
+@router.post("/api/v1/charts/synastry", response_model=SynastryView)
+async def synastry(body: SynastryRequest, principal: CurrentPrincipal, use_cases: UseCases) -> SynastryView:
+    """Cross aspects and house overlays both ways between two charts (plan feature); nothing is saved."""
+    with _chart_problems():
+        result = await use_cases.synastry(
+            principal, body.side(body.a), body.side(body.b), body.options.to_domain()
+        )
+    return SynastryView.of(result)
 
 
 @router.get("/api/v1/charts/{chart_id}", response_model=ChartView)

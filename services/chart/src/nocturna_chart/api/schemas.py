@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nocturna_chart.application.saved_charts import SavedChart
+from nocturna_chart.application.synastry import InlineBirth, Synastry, SynastrySide
 from nocturna_chart.application.transits import Transits
 from nocturna_chart.domain.aspects import DEFAULT_EXACT_ORB, MAX_EXACT_ORB, MAX_ORB, Aspect, AspectType
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import NAME_MAX, NOTES_MAX, ChartOptions
 from nocturna_chart.domain.engine import HouseSystem
-from nocturna_chart.domain.natal import BodyPosition
+from nocturna_chart.domain.natal import BodyPosition, ChartResult
 
 Orb = Annotated[float, Field(ge=0.0, le=MAX_ORB)]
 EARLIEST, LATEST = date(1000, 1, 1), date(2999, 12, 31)
@@ -43,6 +45,14 @@ class BirthRequest(BaseModel):
             raise ValueError("latitude, longitude and timezone are required unless place_id is given")
         return self
 
+    def to_domain(self, fold: int | None) -> BirthData | PlacedBirth:
+        if self.place_id is not None:
+            return PlacedBirth(self.date, self.time, self.place_id, fold)
+        assert self.latitude is not None
+        assert self.longitude is not None
+        assert self.timezone is not None
+        return BirthData(self.date, self.time, self.latitude, self.longitude, self.timezone, fold)
+
 
 class OptionsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -70,13 +80,7 @@ class CreateChartRequest(BaseModel):
     options: OptionsRequest = Field(default_factory=OptionsRequest)
 
     def birth_data(self) -> BirthData | PlacedBirth:
-        b = self.birth
-        if b.place_id is not None:
-            return PlacedBirth(b.date, b.time, b.place_id, self.fold)
-        assert b.latitude is not None
-        assert b.longitude is not None
-        assert b.timezone is not None
-        return BirthData(b.date, b.time, b.latitude, b.longitude, b.timezone, self.fold)
+        return self.birth.to_domain(self.fold)
 
 
 class EditChartRequest(BaseModel):
@@ -157,6 +161,27 @@ class ResultView(BaseModel):
     houses: HousesView | None
     aspects: list[AspectView]
 
+    @classmethod
+    def of(cls, result: ChartResult) -> ResultView:
+        houses = result.houses
+        return cls(
+            bodies={name: BodyView.of(position) for name, position in result.bodies.items()},
+            houses=None
+            if houses is None
+            else HousesView(
+                system=houses.system,
+                cusps=list(houses.cusps),
+                angles=AnglesView(
+                    asc=houses.angles.asc,
+                    mc=houses.angles.mc,
+                    desc=houses.angles.desc,
+                    ic=houses.angles.ic,
+                    vertex=houses.angles.vertex,
+                ),
+            ),
+            aspects=[AspectView.of(aspect) for aspect in result.aspects],
+        )
+
 
 class EngineView(BaseModel):
     name: str
@@ -178,7 +203,6 @@ class ChartView(BaseModel):
     @classmethod
     def of(cls, saved: SavedChart) -> ChartView:
         chart, instant, result = saved.chart, saved.cast.instant, saved.cast.result
-        houses = result.houses
         return cls(
             id=str(chart.id),
             name=chart.name,
@@ -201,23 +225,7 @@ class ChartView(BaseModel):
             house_system=chart.house_system,
             engine=EngineView(name=result.engine.name, version=result.engine.version),
             warnings=saved.cast.warnings,
-            result=ResultView(
-                bodies={name: BodyView.of(position) for name, position in result.bodies.items()},
-                houses=None
-                if houses is None
-                else HousesView(
-                    system=houses.system,
-                    cusps=list(houses.cusps),
-                    angles=AnglesView(
-                        asc=houses.angles.asc,
-                        mc=houses.angles.mc,
-                        desc=houses.angles.desc,
-                        ic=houses.angles.ic,
-                        vertex=houses.angles.vertex,
-                    ),
-                ),
-                aspects=[AspectView.of(aspect) for aspect in result.aspects],
-            ),
+            result=ResultView.of(result),
         )
 
 
@@ -250,6 +258,69 @@ class TransitsView(BaseModel):
             engine=EngineView(name=result.engine.name, version=result.engine.version),
             bodies={name: BodyView.of(position) for name, position in result.bodies.items()},
             aspects=[AspectView.of(aspect) for aspect in result.aspects],
+        )
+
+
+class InlineBirthRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    birth: BirthRequest
+    fold: Literal[0, 1] | None = None
+    house_system: HouseSystem = HouseSystem.PLACIDUS
+
+    def to_domain(self) -> InlineBirth:
+        return InlineBirth(self.birth.to_domain(self.fold), self.house_system)
+
+
+class SynastryRequest(BaseModel):
+    """Each side is a saved chart id or inline birth data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    a: UUID | InlineBirthRequest
+    b: UUID | InlineBirthRequest
+    options: OptionsRequest = Field(default_factory=OptionsRequest)
+
+    @staticmethod
+    def side(value: UUID | InlineBirthRequest) -> UUID | InlineBirth:
+        return value if isinstance(value, UUID) else value.to_domain()
+
+
+class SynastrySideView(BaseModel):
+    chart_id: str | None
+    utc: datetime
+    warnings: list[str]
+    result: ResultView
+
+    @classmethod
+    def of(cls, side: SynastrySide) -> SynastrySideView:
+        return cls(
+            chart_id=str(side.chart_id) if side.chart_id else None,
+            utc=side.cast.instant.utc,
+            warnings=side.cast.warnings,
+            result=ResultView.of(side.cast.result),
+        )
+
+
+class OverlaysView(BaseModel):
+    a_in_b: dict[str, int] | None = Field(description="House of b in which each body of a falls.")
+    b_in_a: dict[str, int] | None
+
+
+class SynastryView(BaseModel):
+    a: SynastrySideView
+    b: SynastrySideView
+    aspects: list[AspectView] = Field(description="`a` a body of chart a, `b` a body of chart b.")
+    overlays: OverlaysView
+
+    @classmethod
+    def of(cls, synastry: Synastry) -> SynastryView:
+        result = synastry.result
+        return cls(
+            a=SynastrySideView.of(synastry.a),
+            b=SynastrySideView.of(synastry.b),
+            aspects=[AspectView.of(aspect) for aspect in result.aspects],
+            overlays=OverlaysView(a_in_b=result.a_in_b, b_in_a=result.b_in_a),
         )
 
 

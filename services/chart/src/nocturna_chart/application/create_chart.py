@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_platform.ids import uuid7
 
 from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
-from nocturna_chart.application.saved_charts import SavedChart
+from nocturna_chart.application.saved_charts import SavedChart, calculation_event
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import Chart, ChartOptions, Quota, cast
 from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
@@ -19,6 +18,16 @@ from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
 
 class UnknownPlace(LookupError):
     pass
+
+
+async def locate(places: PlaceDirectory, birth: BirthData | PlacedBirth) -> BirthData:
+    """Birth data with coordinates and zone, looked up in the place directory when given by place id."""
+    if isinstance(birth, BirthData):
+        return birth
+    place = await places.place(birth.place_id)
+    if place is None:
+        raise UnknownPlace(birth.place_id)
+    return birth.at(place)
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class CreateChartHandler:
 
     async def __call__(self, command: CreateChart) -> tuple[SavedChart, bool]:
         """The saved chart, and whether it was created now (False: an idempotent replay)."""
-        birth = await self._placed(command.birth)
+        birth = await locate(self._places, command.birth)
         now = self._clock()
         chart = Chart(
             id=uuid7(),
@@ -93,24 +102,16 @@ class CreateChartHandler:
             )
             await uow.charts.add(chart)
             await uow.usage.increment(command.owner_id, period)
+            houses = result.result.houses
             uow.publish(
-                ChartCalculated(
-                    calculation_id=uuid7(),
-                    user_id=chart.owner_id,
+                calculation_event(
+                    chart.owner_id,
+                    "natal",
+                    result.result.engine,
+                    now,
                     chart_id=chart.id,
-                    kind="natal",
-                    house_system=result.result.houses.system.value if result.result.houses else None,
-                    engine=f"{result.result.engine.name}/{result.result.engine.version}",
-                    calculated_at=now,
+                    house_system=houses.system.value if houses is not None else None,
                 )
             )
             await uow.commit()
         return SavedChart(chart, result), True
-
-    async def _placed(self, birth: BirthData | PlacedBirth) -> BirthData:
-        if isinstance(birth, BirthData):
-            return birth
-        place = await self._places.place(birth.place_id)
-        if place is None:
-            raise UnknownPlace(birth.place_id)
-        return birth.at(place)

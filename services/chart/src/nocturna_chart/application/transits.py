@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from nocturna_contracts.chart.v1 import ChartCalculated
-from nocturna_platform.ids import uuid7
 from nocturna_platform.security.principal import Principal
 
 from nocturna_chart.application.ports import ChartUnitOfWork
-from nocturna_chart.application.saved_charts import readable
+from nocturna_chart.application.saved_charts import calculation_event, readable
 from nocturna_chart.domain.birth import julian_day
 from nocturna_chart.domain.charts import Chart, cast
 from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
@@ -53,14 +51,6 @@ class TransitsHandler:
                 raise FeatureNotInPlan("transits")
             natal = cast(self._engine, chart, self._fallback)
             result = calculate_transits(self._engine, julian_day(at), natal.result, chart.options.policy())
-            uow.publish(
-                ChartCalculated(
-                    calculation_id=uuid7(),
-                    user_id=principal.subject,
-                    kind="transits",
-                    engine=f"{result.engine.name}/{result.engine.version}",
-                    calculated_at=self._clock(),
-                )
-            )
+            uow.publish(calculation_event(principal.subject, "transits", result.engine, self._clock()))
             await uow.commit()
         return Transits(chart, at, result)
