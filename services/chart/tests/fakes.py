@@ -70,6 +70,9 @@ class InMemoryChartRepository:
             del self._charts[chart_id]
         return ids
 
+    async def reseal(self, limit: int) -> int:
+        return 0  # nothing is sealed in memory
+
 
 class InMemoryUsageRepository:
     def __init__(self, counts: dict[tuple[UUID, str], int]) -> None:

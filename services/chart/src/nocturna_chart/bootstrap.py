@@ -16,6 +16,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
@@ -38,11 +39,7 @@ class ChartService:
         assert shell.session_factory is not None
         messaging = shell.messaging
         assert messaging is not None
-        sealer = AesGcmSealer(
-            {key_id: key.get_secret_value() for key_id, key in settings.encryption.keys.items()},
-            settings.encryption.current_key_id,
-        )
-        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock, sealer)
+        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock, _sealer(settings))
         engine = SwissEphemerisEngine(settings.engine.ephemeris_path)
         fallback = HouseSystem(settings.engine.polar_fallback)
         policy = ChartPolicy(fallback, settings.quota.unknown_plan_charts_per_month)
@@ -66,6 +63,7 @@ class ChartService:
             erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
             transits=TransitsHandler(uow, engine, shell.clock, fallback),
             synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
+            reseal_charts=ResealChartsHandler(uow),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)
@@ -73,3 +71,10 @@ class ChartService:
             title="Nocturna chart", version="1.0.0", routers=[router, charts.router]
         )
         self.app.state.use_cases = self.use_cases
+
+
+def _sealer(settings: ChartSettings) -> AesGcmSealer:
+    return AesGcmSealer(
+        {key_id: key.get_secret_value() for key_id, key in settings.encryption.keys.items()},
+        settings.encryption.current_key_id,
+    )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
+from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
+from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
+from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
 from nocturna_platform.messaging.meta import EventMeta
@@ -281,3 +286,29 @@ async def test_synastry_between_a_saved_chart_and_inline_birth_data(chart: Chart
     assert body["overlays"]["b_in_a"]["sun"] == 1  # as recorded from Nocturna Calculations
     assert any(a["a"] == "sun" and a["b"] == "mercury" and a["type"] == "opposition" for a in body["aspects"])
     assert foreign.status_code == 404
+
+
+async def test_reseal_moves_every_chart_to_the_current_key(chart: ChartHarness) -> None:
+    created = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(uuid4()))
+    chart_id = UUID(created.json()["id"])
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    dev_key = chart.settings.encryption.keys["dev"].get_secret_value()
+    rotated = AesGcmSealer({"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}, "k2")
+    uow = partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, rotated)
+
+    try:
+        resealed = await ResealChartsHandler(uow)(batch_size=2)
+
+        assert resealed >= 1
+        assert await ResealChartsHandler(uow)(batch_size=2) == 0
+        async with uow() as work:
+            again = await work.charts.get(chart_id)
+        assert again is not None
+        assert again.name == "Ada"
+        async with factory() as session:
+            stale = select(func.count()).select_from(ChartRow).where(ChartRow.key_id != "k2")  # type: ignore[arg-type]
+            assert await session.scalar(stale) == 0
+    finally:  # the service under test knows only the development key
+        back = AesGcmSealer({"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}, "dev")
+        await ResealChartsHandler(partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, back))()

@@ -44,6 +44,10 @@ class ChartRepository(Protocol):
         """Delete every chart of the owner; the ids deleted."""
         ...
 
+    async def reseal(self, limit: int) -> int:
+        """Re-encrypt up to `limit` charts sealed with an old key under the current one; how many were."""
+        ...
+
 
 class UsageRepository(Protocol):
     """Charts created per owner and calendar month (UTC): deleting a chart does not give a calculation back."""

@@ -9,6 +9,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 
@@ -25,3 +26,4 @@ class ChartUseCases:
     erase_user_charts: EraseUserChartsHandler
     transits: TransitsHandler
     synastry: SynastryHandler
+    reseal_charts: ResealChartsHandler

@@ -107,6 +107,18 @@ class SqlChartRepository:
         statement = delete(ChartRow).where(col(ChartRow.owner_id) == owner_id).returning(col(ChartRow.id))
         return list(await self._session.scalars(statement))
 
+    async def reseal(self, limit: int) -> int:
+        query = (
+            select(ChartRow)
+            .where(col(ChartRow.key_id) != self._sealer.current_key_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self._session.scalars(query))
+        for row in rows:
+            row.key_id, row.sealed = self._sealer.reseal(row.key_id, row.sealed, row.id.bytes)
+        return len(rows)
+
 
 class SqlUsageRepository:
     def __init__(self, session: AsyncSession) -> None:
