@@ -17,6 +17,7 @@ from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
+from nocturna_chart.application.returns import ReturnsHandler
 from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
@@ -64,6 +65,7 @@ class ChartService:
             transits=TransitsHandler(uow, engine, shell.clock, fallback),
             synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
             reseal_charts=ResealChartsHandler(uow),
+            returns=ReturnsHandler(uow, engine, shell.clock, fallback),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)

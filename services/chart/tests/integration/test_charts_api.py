@@ -312,3 +312,26 @@ async def test_reseal_moves_every_chart_to_the_current_key(chart: ChartHarness) 
     finally:  # the service under test knows only the development key
         back = AesGcmSealer({"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}, "dev")
         await ResealChartsHandler(partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, back))()
+
+
+async def test_solar_and_lunar_returns_of_a_saved_chart(chart: ChartHarness) -> None:
+    headers = chart.headers(uuid4())
+    chart_id = (await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)).json()["id"]
+    url = f"/api/v1/charts/{chart_id}/returns"
+
+    solar = await chart.client.post(url, json={"body": "sun", "year": 2026}, headers=headers)
+    lunar = await chart.client.post(
+        url,
+        json={"body": "moon", "year": 2026, "month": 3, "place": {"latitude": 51.5, "longitude": -0.12}},
+        headers=headers,
+    )
+    stranger = await chart.client.post(
+        url, json={"body": "sun", "year": 2026}, headers=chart.headers(uuid4())
+    )
+
+    assert solar.status_code == 200, solar.text
+    assert solar.json()["at"].startswith("2026-01-15T13:16:2")  # recorded upstream: 13:16:27
+    assert abs(solar.json()["result"]["bodies"]["sun"]["longitude"] - 295.39644791188624) < 1e-6
+    assert lunar.json()["at"].startswith("2026-03-04T03:03:5")  # recorded upstream: 03:03:51
+    assert (lunar.json()["latitude"], lunar.json()["longitude"]) == (51.5, -0.12)
+    assert stranger.status_code == 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,10 @@ import swisseph as swe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nocturna_chart.domain.aspects import AspectPolicy
-from nocturna_chart.domain.birth import BirthData, resolve_instant
+from nocturna_chart.domain.birth import BirthData, instant_of, julian_day, resolve_instant
 from nocturna_chart.domain.engine import Body, HouseSystem
 from nocturna_chart.domain.natal import ChartRequest, ChartResult, calculate_chart
+from nocturna_chart.domain.returns import find_return
 from nocturna_chart.domain.synastry import calculate_synastry
 from nocturna_chart.domain.transits import calculate_transits
 from nocturna_chart.domain.zodiac import house_of
@@ -226,3 +227,30 @@ def test_synastry_overlays_match_the_recorded_upstream_response() -> None:
     sun_mercury = next(a for a in synastry.aspects if (a.a, a.b) == (Body.SUN, Body.MERCURY))
     assert sun_mercury.type.value == "opposition"
     assert abs(sun_mercury.orb - 5.223041816527825) < ARCSECOND
+
+
+def test_solar_and_lunar_returns_match_the_recorded_upstream_instants() -> None:
+    natal = json.loads((REFERENCE / "natal.request.json").read_text())
+    natal_chart = _natal(natal)
+    for name, body, start in (
+        ("returns_solar.json", Body.SUN, datetime(2026, 1, 1, tzinfo=UTC)),
+        ("returns_lunar.json", Body.MOON, datetime(2026, 3, 1, tzinfo=UTC)),
+    ):
+        recorded = _recorded(name)
+
+        jd = find_return(ENGINE, body, natal_chart.bodies[body.value].longitude, julian_day(start))
+
+        # Upstream stops searching at ~0.1″; we go to 1e-8°: the instants agree within seconds.
+        assert abs(jd - recorded["julian_day"]) * 86400.0 < 3.0, name
+        assert instant_of(jd) >= start
+        returned = ENGINE.positions(jd, (body,))[body].longitude
+        assert _angular_gap(returned, natal_chart.bodies[body.value].longitude) < 1e-6
+
+
+def test_a_return_just_before_the_start_is_skipped_for_the_next_one() -> None:
+    natal_sun = ENGINE.positions(2461056.0530987326, (Body.SUN,))[Body.SUN].longitude
+    start = 2461056.0530987326 + 0.01  # a quarter of an hour after the 2026 solar return
+
+    jd = find_return(ENGINE, Body.SUN, natal_sun, start)
+
+    assert 364.0 < jd - 2461056.0530987326 < 367.0

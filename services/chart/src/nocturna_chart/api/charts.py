@@ -17,6 +17,8 @@ from nocturna_chart.api.schemas import (
     ChartView,
     CreateChartRequest,
     EditChartRequest,
+    ReturnRequest,
+    ReturnView,
     SynastryRequest,
     SynastryView,
     TransitsRequest,
@@ -189,3 +191,12 @@ async def transits(
     """Transiting positions at `at`, their natal houses and aspects to the natal chart (plan feature)."""
     with _chart_problems():
         return TransitsView.of(await use_cases.transits(principal, chart_id, body.at))
+
+
+@router.post("/api/v1/charts/{chart_id}/returns", response_model=ReturnView)
+async def returns(
+    chart_id: UUID, body: ReturnRequest, principal: CurrentPrincipal, use_cases: UseCases
+) -> ReturnView:
+    """Solar or lunar return chart: the first return at or after the start, cast at the birth place or `place`."""
+    with _chart_problems():
+        return ReturnView.of(await use_cases.returns(principal, body.to_domain(chart_id)))

@@ -8,13 +8,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nocturna_chart.application.returns import CastReturn, ReturnChart
 from nocturna_chart.application.saved_charts import SavedChart
 from nocturna_chart.application.synastry import InlineBirth, Synastry, SynastrySide
 from nocturna_chart.application.transits import Transits
 from nocturna_chart.domain.aspects import DEFAULT_EXACT_ORB, MAX_EXACT_ORB, MAX_ORB, Aspect, AspectType
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
 from nocturna_chart.domain.charts import NAME_MAX, NOTES_MAX, ChartOptions
-from nocturna_chart.domain.engine import HouseSystem
+from nocturna_chart.domain.engine import Body, HouseSystem
 from nocturna_chart.domain.natal import BodyPosition, ChartResult
 
 Orb = Annotated[float, Field(ge=0.0, le=MAX_ORB)]
@@ -321,6 +322,60 @@ class SynastryView(BaseModel):
             b=SynastrySideView.of(synastry.b),
             aspects=[AspectView.of(aspect) for aspect in result.aspects],
             overlays=OverlaysView(a_in_b=result.a_in_b, b_in_a=result.b_in_a),
+        )
+
+
+class ReturnPlaceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    latitude: float = Field(ge=-90.0, le=90.0)
+    longitude: float = Field(ge=-180.0, le=180.0)
+
+
+class ReturnRequest(BaseModel):
+    """The first return at or after the 1st of `month` (default January) of `year`, UTC."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Literal["sun", "moon"]
+    year: int = Field(ge=EARLIEST.year, le=LATEST.year - 1)
+    month: int | None = Field(default=None, ge=1, le=12)
+    place: ReturnPlaceRequest | None = Field(
+        default=None, description="Where the return is cast; birth place by default."
+    )
+
+    def to_domain(self, chart_id: UUID) -> CastReturn:
+        return CastReturn(
+            chart_id,
+            Body(self.body),
+            self.year,
+            self.month or 1,
+            self.place.latitude if self.place else None,
+            self.place.longitude if self.place else None,
+        )
+
+
+class ReturnView(BaseModel):
+    chart_id: str
+    body: str
+    at: datetime
+    latitude: float
+    longitude: float
+    engine: EngineView
+    warnings: list[str]
+    result: ResultView
+
+    @classmethod
+    def of(cls, chart: ReturnChart) -> ReturnView:
+        return cls(
+            chart_id=str(chart.chart.id),
+            body=chart.body.value,
+            at=chart.at,
+            latitude=chart.latitude,
+            longitude=chart.longitude,
+            engine=EngineView(name=chart.result.engine.name, version=chart.result.engine.version),
+            warnings=chart.result.warnings,
+            result=ResultView.of(chart.result),
         )
 
 

@@ -10,6 +10,7 @@ from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
+from nocturna_chart.application.returns import ReturnsHandler
 from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 
@@ -27,3 +28,4 @@ class ChartUseCases:
     transits: TransitsHandler
     synastry: SynastryHandler
     reseal_charts: ResealChartsHandler
+    returns: ReturnsHandler

@@ -74,6 +74,11 @@ def julian_day(instant: datetime) -> float:
     return UNIX_EPOCH_JD + instant.timestamp() / 86400.0
 
 
+def instant_of(jd_ut: float) -> datetime:
+    """The UTC instant of a Julian day (UT), to the microsecond."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=jd_ut - UNIX_EPOCH_JD)
+
+
 class UnknownTimezone(ValueError):
     pass
 
