@@ -12,11 +12,7 @@ from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
 
-from nocturna_chart.api.schemas import (
-    ChartListView,
-    ChartView,
-    CreateChartRequest,
-    EditChartRequest,
+from nocturna_chart.api.calculation_schemas import (
     ReturnRequest,
     ReturnView,
     SynastryRequest,
@@ -24,6 +20,7 @@ from nocturna_chart.api.schemas import (
     TransitsRequest,
     TransitsView,
 )
+from nocturna_chart.api.schemas import ChartListView, ChartView, CreateChartRequest, EditChartRequest
 from nocturna_chart.application.create_chart import CreateChart, UnknownPlace
 from nocturna_chart.application.edit_chart import EditChart
 from nocturna_chart.application.ports import PlacesUnavailable
