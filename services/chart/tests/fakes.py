@@ -38,8 +38,14 @@ class InMemoryChartRepository:
     def __init__(self, charts: dict[UUID, Chart]) -> None:
         self._charts = charts
 
-    async def add(self, chart: Chart) -> None:
+    async def add(self, chart: Chart) -> bool:
+        if chart.idempotency_key is not None and any(
+            c.owner_id == chart.owner_id and c.idempotency_key == chart.idempotency_key
+            for c in self._charts.values()
+        ):
+            return False
         self._charts[chart.id] = chart
+        return True
 
     async def get(self, chart_id: UUID) -> Chart | None:
         return self._charts.get(chart_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from functools import partial
 from typing import Any
@@ -335,3 +336,18 @@ async def test_solar_and_lunar_returns_of_a_saved_chart(chart: ChartHarness) -> 
     assert lunar.json()["at"].startswith("2026-03-04T03:03:5")  # recorded upstream: 03:03:51
     assert (lunar.json()["latitude"], lunar.json()["longitude"]) == (51.5, -0.12)
     assert stranger.status_code == 404
+
+
+async def test_concurrent_creates_with_one_idempotency_key_make_one_chart(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = {**chart.headers(user), "Idempotency-Key": "race"}
+
+    answers = await asyncio.gather(
+        *(chart.client.post("/api/v1/charts", json=NATAL, headers=headers) for _ in range(6))
+    )
+
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    listed = await chart.client.get("/api/v1/charts", headers=chart.headers(user))
+    assert len(listed.json()["items"]) == 1
+    assert (await _outbox_types(chart, user)).count("chart.chart.calculated.v1") == 1

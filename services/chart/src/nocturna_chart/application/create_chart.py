@@ -86,21 +86,21 @@ class CreateChartHandler:
         )
         result = cast(self._engine, chart, self._policy.polar_fallback)
         async with self._uow() as uow:
+            period = period_of(now)
+            projection = await uow.entitlements.get(command.owner_id)  # locks: one create at a time per user
             if command.idempotency_key is not None:
                 earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
                 if earlier is not None:
-                    return SavedChart(
-                        earlier, cast(self._engine, earlier, self._policy.polar_fallback)
-                    ), False
-            period = period_of(now)
-            quota = Quota.of(
-                await uow.entitlements.get(command.owner_id), self._policy.unknown_plan_charts_per_month
-            )
+                    return self._replayed(earlier)
+            quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
             quota.check(
                 created_this_month=await uow.usage.count(command.owner_id, period),
                 saved=await uow.charts.count(command.owner_id),
             )
-            await uow.charts.add(chart)
+            if not await uow.charts.add(chart):  # a concurrent request with the same key won the race
+                earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key or "")
+                assert earlier is not None
+                return self._replayed(earlier)
             await uow.usage.increment(command.owner_id, period)
             houses = result.result.houses
             uow.publish(
@@ -115,3 +115,6 @@ class CreateChartHandler:
             )
             await uow.commit()
         return SavedChart(chart, result), True
+
+    def _replayed(self, chart: Chart) -> tuple[SavedChart, bool]:
+        return SavedChart(chart, cast(self._engine, chart, self._policy.polar_fallback)), False

@@ -24,7 +24,9 @@ class EntitlementRepository(Protocol):
 
 
 class ChartRepository(Protocol):
-    async def add(self, chart: Chart) -> None: ...
+    async def add(self, chart: Chart) -> bool:
+        """False, adding nothing, when the owner already has a chart with this idempotency key."""
+        ...
 
     async def get(self, chart_id: UUID) -> Chart | None: ...
 

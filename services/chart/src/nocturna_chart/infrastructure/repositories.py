@@ -72,8 +72,15 @@ class SqlChartRepository:
     def __init__(self, session: AsyncSession, sealer: AesGcmSealer) -> None:
         self._session, self._sealer = session, sealer
 
-    async def add(self, chart: Chart) -> None:
-        self._session.add(to_row(chart, self._sealer))
+    async def add(self, chart: Chart) -> bool:
+        table = ChartRow.__table__  # type: ignore[attr-defined]
+        statement = (
+            insert(table)
+            .values(**to_row(chart, self._sealer).model_dump())
+            .on_conflict_do_nothing(index_elements=["owner_id", "idempotency_key"])
+            .returning(table.c.id)
+        )
+        return (await self._session.scalar(statement)) is not None
 
     async def get(self, chart_id: UUID) -> Chart | None:
         row = await self._session.get(ChartRow, chart_id)
