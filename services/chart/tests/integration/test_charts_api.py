@@ -248,6 +248,8 @@ async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarne
     )
 
     assert (refused.status_code, refused.json()["code"]) == (402, "feature_not_in_plan")
+    projected = await chart.client.get("/api/v1/charts/entitlements", headers=headers)
+    assert (projected.status_code, projected.json()["plan_code"]) == (200, "pro")
     assert answered.status_code == 200, answered.text
     body = answered.json()
     assert body["at"] == "2026-01-11T17:00:00Z"

@@ -254,3 +254,12 @@ def test_a_return_just_before_the_start_is_skipped_for_the_next_one() -> None:
     jd = find_return(ENGINE, Body.SUN, natal_sun, start)
 
     assert 364.0 < jd - 2461056.0530987326 < 367.0
+
+
+def test_every_house_system_at_either_pole_gives_usable_houses() -> None:
+    for latitude in (90.0, -90.0):
+        for system in HouseSystem:
+            chart = calculate_chart(ENGINE, ChartRequest(2447907.3, latitude, 0.0, system), AspectPolicy.of())
+            assert chart.houses is not None
+            cusps = chart.houses.cusps
+            assert abs(sum((cusps[(i + 1) % 12] - cusps[i]) % 360.0 for i in range(12)) - 360.0) < 1e-6
