@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Self
 from uuid import UUID
 
 from nocturna_auth.application.issue_tokens import IssuedTokens
+from nocturna_auth.domain.api_keys import ApiKey
 from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 from nocturna_contracts.event import Event
@@ -31,8 +32,9 @@ class FakePasswordHasher:
 
 
 class InMemoryUserRepository:
-    def __init__(self, users: dict[UUID, User]) -> None:
+    def __init__(self, users: dict[UUID, User], on_delete: Callable[[UUID], None] = lambda _: None) -> None:
         self._users = users
+        self._on_delete = on_delete
 
     async def add(self, user: User) -> None:
         self._users[user.id] = copy.deepcopy(user)
@@ -47,6 +49,26 @@ class InMemoryUserRepository:
     async def save(self, user: User) -> None:
         if user.id in self._users:
             self._users[user.id] = copy.deepcopy(user)
+
+    async def get_for_update(self, user_id: UUID) -> User | None:
+        return await self.get(user_id)
+
+    async def delete(self, user_id: UUID) -> None:
+        """Like the SQL foreign keys, the user's rows elsewhere go with it (`on_delete`)."""
+        if self._users.pop(user_id, None) is not None:
+            self._on_delete(user_id)
+
+    async def search(
+        self, *, email_contains: str | None, role: str | None, limit: int, before: UUID | None
+    ) -> Sequence[User]:
+        found = [
+            user
+            for user in sorted(self._users.values(), key=lambda user: user.id, reverse=True)
+            if (email_contains is None or email_contains in user.email)
+            and (role is None or role in user.roles)
+            and (before is None or user.id < before)
+        ]
+        return [copy.deepcopy(user) for user in found[:limit]]
 
 
 class InMemorySessionRepository:
@@ -79,8 +101,10 @@ class InMemoryAuthUnitOfWork:
     async def __aenter__(self) -> Self:
         self._users = copy.deepcopy(self._store.users)
         self._sessions = copy.deepcopy(self._store.sessions)
-        self.users = InMemoryUserRepository(self._users)
+        self._api_keys = copy.deepcopy(self._store.api_keys)
+        self.users = InMemoryUserRepository(self._users, self._cascade)
         self.sessions = InMemorySessionRepository(self._sessions, self._store.now)
+        self.api_keys = InMemoryApiKeyRepository(self._api_keys)
         self._pending: list[Event] = []
         return self
 
@@ -92,8 +116,15 @@ class InMemoryAuthUnitOfWork:
 
     async def commit(self) -> None:
         self._store.users, self._store.sessions = self._users, self._sessions
+        self._store.api_keys = self._api_keys
         self._store.published.extend(self._pending)
         self._pending = []
+
+    def _cascade(self, user_id: UUID) -> None:
+        rows: list[dict[UUID, Session] | dict[UUID, ApiKey]] = [self._sessions, self._api_keys]
+        for table in rows:
+            for row_id in [row_id for row_id, row in table.items() if row.user_id == user_id]:
+                del table[row_id]
 
 
 class InMemoryAuthStore:
@@ -103,6 +134,7 @@ class InMemoryAuthStore:
         self.now = now
         self.users: dict[UUID, User] = {}
         self.sessions: dict[UUID, Session] = {}
+        self.api_keys: dict[UUID, ApiKey] = {}
         self.published: list[Event] = []
 
     def __call__(self) -> InMemoryAuthUnitOfWork:
@@ -116,3 +148,44 @@ class FakeAccessTokenIssuer:
     async def issue(self, user: User, *, session_id: UUID, scopes: frozenset[str]) -> IssuedTokens:
         self.issued.append((user.id, session_id, scopes))
         return IssuedTokens(access_token=f"token-for-{user.id}-{session_id}", expires_in=900)
+
+
+class InMemoryApiKeyRepository:
+    def __init__(self, keys: dict[UUID, ApiKey]) -> None:
+        self._keys = keys
+
+    async def add(self, key: ApiKey) -> None:
+        if any(other.public_id == key.public_id for other in self._keys.values()):
+            raise ValueError("duplicate public id")  # the SQL table has a unique index
+        self._keys[key.id] = copy.deepcopy(key)
+
+    async def get(self, key_id: UUID) -> ApiKey | None:
+        key = self._keys.get(key_id)
+        return copy.deepcopy(key) if key else None
+
+    async def by_public_id(self, public_id: str) -> ApiKey | None:
+        return next((copy.deepcopy(k) for k in self._keys.values() if k.public_id == public_id), None)
+
+    async def for_user(
+        self, user_id: UUID, *, limit: int | None = None, before: UUID | None = None
+    ) -> Sequence[ApiKey]:
+        found = [
+            key
+            for key in sorted(self._keys.values(), key=lambda key: key.id, reverse=True)
+            if key.user_id == user_id and (before is None or key.id < before)
+        ]
+        return [copy.deepcopy(key) for key in found[:limit]]
+
+    async def count_active(self, user_id: UUID, now: datetime) -> int:
+        return sum(1 for key in self._keys.values() if key.user_id == user_id and key.is_active(now))
+
+    async def save(self, key: ApiKey) -> None:
+        """Like the SQL adapter: name and revocation only; `last_used_at` goes through `record_use`."""
+        stored = self._keys.get(key.id)
+        if stored is not None:
+            stored.name, stored.revoked_at = key.name, key.revoked_at
+
+    async def record_use(self, key_id: UUID, at: datetime) -> None:
+        stored = self._keys.get(key_id)
+        if stored is not None and (stored.last_used_at is None or stored.last_used_at < at):
+            stored.last_used_at = at

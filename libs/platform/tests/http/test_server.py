@@ -32,7 +32,7 @@ SERVICE = textwrap.dedent(
 
 
     async def main(port):
-        settings = ServiceSettings(http=HttpSettings(port=port))
+        settings = ServiceSettings(http=HttpSettings(port=port), log=LogSettings(level="INFO"))
         configure_logging(settings.log, "probe")
         app = create_app(
             settings=settings, title="probe", version="0", routers=[], readiness_checks=[],

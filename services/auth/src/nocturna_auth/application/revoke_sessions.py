@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from nocturna_contracts.auth.v1 import SessionRevoked
 
@@ -39,3 +40,16 @@ async def revoke_sessions(
         )
         ended += 1
     return ended
+
+
+async def revoke_all_sessions(
+    uow: AuthUnitOfWork,
+    user_id: UUID,
+    *,
+    reason: RevocationReason,
+    now: datetime,
+    access_token_ttl: timedelta,
+) -> int:
+    """Revoke every active session of the user, as `revoke_sessions` does."""
+    sessions = await uow.sessions.active_for_user(user_id)
+    return await revoke_sessions(uow, sessions, reason=reason, now=now, access_token_ttl=access_token_ttl)

@@ -6,7 +6,7 @@ from typing import Protocol, Self
 
 from nocturna_contracts.event import Event
 
-from nocturna_auth.domain.ports import SessionRepository, UserRepository
+from nocturna_auth.domain.ports import ApiKeyRepository, SessionRepository, UserRepository
 
 
 class AuthUnitOfWork(Protocol):
@@ -15,6 +15,9 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def sessions(self) -> SessionRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
+from nocturna_auth.application.change_roles import ChangeRolesHandler
+from nocturna_auth.application.create_admin import CreateAdminHandler
+from nocturna_auth.application.create_api_key import CreateApiKeyHandler
+from nocturna_auth.application.delete_account import DeleteAccountHandler
+from nocturna_auth.application.delete_user import DeleteUserHandler
+from nocturna_auth.application.disable_user import DisableUserHandler
+from nocturna_auth.application.enable_user import EnableUserHandler
+from nocturna_auth.application.get_api_key import GetApiKeyHandler
+from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
+from nocturna_auth.application.list_api_keys import ListApiKeysHandler
 from nocturna_auth.application.register_user import RegisterUserHandler
+from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
+from nocturna_auth.application.search_users import SearchUsersHandler
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.users import User
 
@@ -32,3 +44,15 @@ class AuthUseCases:
     password_grant: PasswordGrantHandler
     get_user: GetUserHandler
     signing_keys: PublicKeySource
+    create_api_key: CreateApiKeyHandler
+    list_api_keys: ListApiKeysHandler
+    get_api_key: GetApiKeyHandler
+    revoke_api_key: RevokeApiKeyHandler
+    introspect_api_key: IntrospectApiKeyHandler
+    search_users: SearchUsersHandler
+    change_roles: ChangeRolesHandler
+    disable_user: DisableUserHandler
+    enable_user: EnableUserHandler
+    delete_user: DeleteUserHandler
+    delete_account: DeleteAccountHandler
+    create_admin: CreateAdminHandler

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from nocturna_auth.domain.api_keys import ApiKey
 from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 
@@ -19,6 +21,20 @@ class UserRepository(Protocol):
 
     async def save(self, user: User) -> None: ...
 
+    async def get_for_update(self, user_id: UUID) -> User | None:
+        """The user, locked until the end of the transaction (concurrent changes to it wait)."""
+        ...
+
+    async def delete(self, user_id: UUID) -> None:
+        """Delete the account and everything hanging off it (sessions, API keys, …)."""
+        ...
+
+    async def search(
+        self, *, email_contains: str | None, role: str | None, limit: int, before: UUID | None
+    ) -> Sequence[User]:
+        """Users newest first (ids are time-ordered), optionally filtered, with ids below `before`."""
+        ...
+
 
 class SessionRepository(Protocol):
     async def add(self, session: Session) -> None: ...
@@ -30,3 +46,25 @@ class SessionRepository(Protocol):
         ...
 
     async def save(self, session: Session) -> None: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def get(self, key_id: UUID) -> ApiKey | None: ...
+
+    async def by_public_id(self, public_id: str) -> ApiKey | None: ...
+
+    async def for_user(
+        self, user_id: UUID, *, limit: int | None = None, before: UUID | None = None
+    ) -> Sequence[ApiKey]:
+        """The user's keys newest first (ids are time-ordered), with ids below `before`."""
+        ...
+
+    async def count_active(self, user_id: UUID, now: datetime) -> int: ...
+
+    async def save(self, key: ApiKey) -> None: ...
+
+    async def record_use(self, key_id: UUID, at: datetime) -> None:
+        """Set `last_used_at` alone, so a concurrent revocation is never overwritten."""
+        ...

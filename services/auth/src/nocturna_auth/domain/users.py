@@ -37,6 +37,34 @@ class AccountDisabled(DomainError):
     code = "account_disabled"
 
 
+class UserNotFound(DomainError):
+    code = "not_found"
+
+
+class EmailNotVerified(DomainError):
+    code = "email_not_verified"
+
+
+class PasswordMismatch(DomainError):
+    code = "invalid_password"
+
+
+class InvalidRoles(DomainError):
+    code = "invalid_roles"
+
+
+class SelfLockout(DomainError):
+    """An admin may not demote, disable or delete themselves through the admin routes."""
+
+    code = "self_lockout"
+
+
+ADMIN_ROLE = "admin"
+USER_ROLE = "user"
+ASSIGNABLE_ROLES = frozenset({USER_ROLE, ADMIN_ROLE})
+"""Roles an account can hold; `service` belongs to service clients only, and every account keeps `user`."""
+
+
 def normalise_email(raw: str) -> str:
     """Emails compare case-insensitively; stored trimmed and lower-cased."""
     email = raw.strip().lower()
@@ -105,4 +133,29 @@ class User:
             return False
         if hasher.needs_rehash(self.password_hash):
             self.password_hash = hasher.hash(password)
+        return True
+
+    def assign_roles(self, roles: frozenset[str]) -> bool:
+        """Replace the roles; False when they are unchanged (nothing to announce)."""
+        if not roles <= ASSIGNABLE_ROLES:
+            raise InvalidRoles(f"roles must be among {', '.join(sorted(ASSIGNABLE_ROLES))}")
+        if USER_ROLE not in roles:
+            raise InvalidRoles(f"every account keeps the role {USER_ROLE!r}")
+        if roles == self.roles:
+            return False
+        self.roles = roles
+        return True
+
+    def disable(self, now: datetime) -> bool:
+        """False when it was disabled already."""
+        if self.disabled_at is not None:
+            return False
+        self.disabled_at = now
+        return True
+
+    def enable(self) -> bool:
+        """False when it was not disabled."""
+        if self.disabled_at is None:
+            return False
+        self.disabled_at = None
         return True

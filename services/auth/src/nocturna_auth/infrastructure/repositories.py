@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -64,6 +65,33 @@ class SqlUserRepository:
             row.email_verified = user.email_verified
             row.roles = sorted(user.roles)
             row.disabled_at = user.disabled_at
+
+    async def get_for_update(self, user_id: UUID) -> User | None:
+        row = (
+            await self._session.execute(
+                select(UserRow)
+                .where(col(UserRow.id) == user_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return _user(row) if row else None
+
+    async def delete(self, user_id: UUID) -> None:
+        await self._session.flush()  # changes to the rows that cascade away are written first
+        await self._session.execute(delete(UserRow).where(col(UserRow.id) == user_id))
+
+    async def search(
+        self, *, email_contains: str | None, role: str | None, limit: int, before: UUID | None
+    ) -> Sequence[User]:
+        statement = select(UserRow).order_by(col(UserRow.id).desc()).limit(limit)
+        if email_contains:
+            statement = statement.where(col(UserRow.email).contains(email_contains, autoescape=True))
+        if role:
+            statement = statement.where(col(UserRow.roles).contains([role]))
+        if before is not None:
+            statement = statement.where(col(UserRow.id) < before)
+        return [_user(row) for row in (await self._session.execute(statement)).scalars()]
 
 
 def _session(row: SessionRow) -> Session:

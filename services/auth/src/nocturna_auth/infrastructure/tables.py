@@ -64,4 +64,30 @@ class SigningKeyRow(SQLModel, table=True):
     )
 
 
+class ApiKeyRow(SQLModel, table=True):
+    """A partner app's key: `public_id` is the visible part, `secret_hash` the HMAC-SHA256 of the secret."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_user_id_id", "user_id", "id"), {"schema": SCHEMA})
+
+    id: UUID = Field(primary_key=True)
+    user_id: UUID = Field(
+        sa_column=Column(Uuid, ForeignKey(f"{SCHEMA}.users.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    public_id: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    secret_hash: str = Field(sa_column=Column(Text, nullable=False))
+    scopes: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
 MESSAGING = messaging_tables(SQLModel.metadata, SCHEMA)

@@ -1,0 +1,44 @@
+"""Use case: a user deletes their own account, confirming it with their current password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from nocturna_auth.application.erase_user import erase_user
+from nocturna_auth.application.unit_of_work import AuthUnitOfWork
+from nocturna_auth.domain.users import PasswordHasher, PasswordMismatch, UserNotFound
+
+
+@dataclass(frozen=True)
+class DeleteAccount:
+    user_id: UUID
+    password: str
+
+
+class DeleteAccountHandler:
+    """A stolen access token alone cannot erase an account: the password is checked first."""
+
+    def __init__(
+        self,
+        uow: Callable[[], AuthUnitOfWork],
+        hasher: PasswordHasher,
+        clock: Callable[[], datetime],
+        access_token_ttl: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+        self._access_token_ttl = access_token_ttl
+
+    async def __call__(self, command: DeleteAccount) -> None:
+        async with self._uow() as uow:
+            user = await uow.users.get_for_update(command.user_id)
+            if user is None:
+                raise UserNotFound("the account does not exist")
+            if not user.authenticate(command.password, self._hasher):
+                raise PasswordMismatch("the password is not correct")
+            await erase_user(uow, user, now=self._clock(), access_token_ttl=self._access_token_ttl)
+            await uow.commit()
