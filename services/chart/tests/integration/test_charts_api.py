@@ -353,3 +353,23 @@ async def test_concurrent_creates_with_one_idempotency_key_make_one_chart(chart:
     listed = await chart.client.get("/api/v1/charts", headers=chart.headers(user))
     assert len(listed.json()["items"]) == 1
     assert (await _outbox_types(chart, user)).count("chart.chart.calculated.v1") == 1
+
+
+async def test_list_pages_with_opaque_cursors(chart: ChartHarness) -> None:
+    headers = chart.headers(uuid4())
+    ids = [
+        (await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)).json()["id"]
+        for _ in range(3)
+    ]
+
+    first = (await chart.client.get("/api/v1/charts", params={"limit": 2}, headers=headers)).json()
+    second = (
+        await chart.client.get(
+            "/api/v1/charts", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+        )
+    ).json()
+    bad = await chart.client.get("/api/v1/charts", params={"cursor": ids[0]}, headers=headers)
+
+    assert [item["id"] for item in first["items"] + second["items"]] == list(reversed(ids))
+    assert second["next_cursor"] is None
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Response
+from nocturna_platform.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
@@ -20,7 +21,7 @@ from nocturna_chart.api.calculation_schemas import (
     TransitsRequest,
     TransitsView,
 )
-from nocturna_chart.api.schemas import ChartListView, ChartView, CreateChartRequest, EditChartRequest
+from nocturna_chart.api.schemas import ChartView, CreateChartRequest, EditChartRequest
 from nocturna_chart.application.create_chart import CreateChart, UnknownPlace
 from nocturna_chart.application.edit_chart import EditChart
 from nocturna_chart.application.ports import PlacesUnavailable
@@ -118,27 +119,14 @@ async def create_chart(
     return ChartView.of(saved)
 
 
-@router.get("/api/v1/charts", response_model=ChartListView)
+@router.get("/api/v1/charts", response_model=Page[ChartView])
 async def list_charts(
-    principal: CurrentPrincipal,
-    use_cases: UseCases,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
-) -> ChartListView:
+    principal: CurrentPrincipal, use_cases: UseCases, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ChartView]:
     """The caller's charts, newest first."""
-    try:
-        after = UUID(cursor) if cursor else None
-    except ValueError:
-        raise Problem(
-            422,
-            "invalid_cursor",
-            "Invalid cursor",
-            errors=[FieldError("cursor", "invalid", location="query")],
-        ) from None
-    page = await use_cases.list_charts(principal.subject, limit, after)
-    return ChartListView(
-        items=[ChartView.of(saved) for saved in page.items],
-        next_cursor=str(page.next_after) if page.next_after else None,
+    page = await use_cases.list_charts(principal.subject, limit, decode_cursor(cursor))
+    return Page[ChartView](
+        items=[ChartView.of(saved) for saved in page.items], next_cursor=encode_cursor(page.next_after)
     )
 
 

@@ -226,11 +226,6 @@ class ChartView(BaseModel):
         )
 
 
-class ChartListView(BaseModel):
-    items: list[ChartView]
-    next_cursor: str | None
-
-
 def _offset(offset: timedelta) -> str:
     seconds = int(offset.total_seconds())
     sign = "-" if seconds < 0 else "+"
