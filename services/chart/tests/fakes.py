@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
+from nocturna_chart.application.ports import PlacesUnavailable
+from nocturna_chart.domain.birth import Place
+from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
+
+
+class FixedClock:
+    def __init__(self, now: datetime = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class InMemoryEntitlementRepository:
@@ -18,10 +30,76 @@ class InMemoryEntitlementRepository:
     async def put(self, projection: EntitlementProjection) -> None:
         self._projections[projection.user_id] = projection
 
+    async def delete(self, user_id: UUID) -> None:
+        self._projections.pop(user_id, None)
+
+
+class InMemoryChartRepository:
+    def __init__(self, charts: dict[UUID, Chart]) -> None:
+        self._charts = charts
+
+    async def add(self, chart: Chart) -> bool:
+        if chart.idempotency_key is not None and any(
+            c.owner_id == chart.owner_id and c.idempotency_key == chart.idempotency_key
+            for c in self._charts.values()
+        ):
+            return False
+        self._charts[chart.id] = chart
+        return True
+
+    async def get(self, chart_id: UUID) -> Chart | None:
+        return self._charts.get(chart_id)
+
+    async def update(self, chart: Chart) -> None:
+        self._charts[chart.id] = chart
+
+    async def delete(self, chart_id: UUID) -> None:
+        self._charts.pop(chart_id, None)
+
+    async def page(self, owner_id: UUID, limit: int, after: UUID | None) -> list[Chart]:
+        mine = sorted(
+            (c for c in self._charts.values() if c.owner_id == owner_id), key=lambda c: c.id, reverse=True
+        )
+        return [c for c in mine if after is None or c.id < after][:limit]
+
+    async def count(self, owner_id: UUID) -> int:
+        return sum(1 for c in self._charts.values() if c.owner_id == owner_id)
+
+    async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None:
+        return next(
+            (c for c in self._charts.values() if c.owner_id == owner_id and c.idempotency_key == key), None
+        )
+
+    async def delete_all(self, owner_id: UUID) -> list[UUID]:
+        ids = [c.id for c in self._charts.values() if c.owner_id == owner_id]
+        for chart_id in ids:
+            del self._charts[chart_id]
+        return ids
+
+    async def reseal(self, limit: int) -> int:
+        return 0  # nothing is sealed in memory
+
+
+class InMemoryUsageRepository:
+    def __init__(self, counts: dict[tuple[UUID, str], int]) -> None:
+        self._counts = counts
+
+    async def count(self, owner_id: UUID, period: str) -> int:
+        return self._counts.get((owner_id, period), 0)
+
+    async def increment(self, owner_id: UUID, period: str) -> None:
+        self._counts[(owner_id, period)] = self._counts.get((owner_id, period), 0) + 1
+
+    async def delete_all(self, owner_id: UUID) -> None:
+        for key in [key for key in self._counts if key[0] == owner_id]:
+            del self._counts[key]
+
 
 class InMemoryChartStore:
     def __init__(self) -> None:
         self.entitlements: dict[UUID, EntitlementProjection] = {}
+        self.charts: dict[UUID, Chart] = {}
+        self.usage: dict[tuple[UUID, str], int] = {}
         self.messaging = InMemoryMessaging()
 
     def __call__(self) -> InMemoryChartUnitOfWork:
@@ -34,8 +112,26 @@ class InMemoryChartUnitOfWork(InMemoryUnitOfWork):
         self._store = store
 
     def _begin(self) -> None:
-        self._entitlements = dict(self._store.entitlements)  # projections are frozen: a shallow copy isolates
+        # Stored values are frozen: shallow copies isolate the transaction.
+        self._entitlements = dict(self._store.entitlements)
+        self._charts = dict(self._store.charts)
+        self._usage = dict(self._store.usage)
         self.entitlements = InMemoryEntitlementRepository(self._entitlements)
+        self.charts = InMemoryChartRepository(self._charts)
+        self.usage = InMemoryUsageRepository(self._usage)
 
     def _apply(self) -> None:
         self._store.entitlements = self._entitlements
+        self._store.charts = self._charts
+        self._store.usage = self._usage
+
+
+class InMemoryPlaceDirectory:
+    def __init__(self, *places: Place, available: bool = True) -> None:
+        self.places = {place.id: place for place in places}
+        self.available = available
+
+    async def place(self, place_id: int) -> Place | None:
+        if not self.available:
+            raise PlacesUnavailable
+        return self.places.get(place_id)

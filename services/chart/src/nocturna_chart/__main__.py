@@ -1,12 +1,27 @@
 from __future__ import annotations
 
+import argparse
+
 from nocturna_platform.cli import run_cli
 
 from nocturna_chart.bootstrap import ChartService
 
 
 def main() -> None:
-    run_cli(ChartService)
+    services: list[ChartService] = []
+
+    def build() -> ChartService:
+        services.append(ChartService())
+        return services[0]
+
+    def configure_reseal(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    async def reseal(_: object, args: argparse.Namespace) -> None:
+        count = await services[0].use_cases.reseal_charts(args.batch_size)
+        print(f"re-encrypted {count} chart(s) with the current key")  # noqa: T201
+
+    run_cli(build, extra={"reseal": (configure_reseal, reseal)})
 
 
 if __name__ == "__main__":

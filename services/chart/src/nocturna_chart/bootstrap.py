@@ -5,14 +5,28 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from nocturna_platform.shell import Persistence, ServiceShell
 
+from nocturna_chart.api import charts
 from nocturna_chart.api.routes import router
+from nocturna_chart.application.create_chart import ChartPolicy, CreateChartHandler
+from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartHandler
+from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
+from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
+from nocturna_chart.application.reseal_charts import ResealChartsHandler
+from nocturna_chart.application.returns import ReturnsHandler
+from nocturna_chart.application.synastry import SynastryHandler
+from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
-from nocturna_chart.consumers import subscription_changed
+from nocturna_chart.consumers import subscription_changed, user_deleted
+from nocturna_chart.domain.engine import HouseSystem
+from nocturna_chart.infrastructure.geocoding_client import HttpPlaceDirectory
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
+from nocturna_chart.infrastructure.sealing import AesGcmSealer
+from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_chart.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_chart.settings import ChartSettings
 
@@ -26,11 +40,43 @@ class ChartService:
         assert shell.session_factory is not None
         messaging = shell.messaging
         assert messaging is not None
-        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock, _sealer(settings))
+        engine = SwissEphemerisEngine(settings.engine.ephemeris_path)
+        fallback = HouseSystem(settings.engine.polar_fallback)
+        policy = ChartPolicy(fallback, settings.quota.unknown_plan_charts_per_month)
+        geo = settings.geocoding
+        geocoding_http = httpx.AsyncClient(
+            base_url=geo.base_url,
+            timeout=httpx.Timeout(geo.read_timeout_seconds, connect=geo.connect_timeout_seconds),
+        )
+        shell.on_stop(geocoding_http.aclose)
+        places = HttpPlaceDirectory(geocoding_http)
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
+            create_chart=CreateChartHandler(
+                uow, engine, shell.clock, policy, HttpPlaceDirectory(geocoding_http)
+            ),
+            get_chart=GetChartHandler(uow, engine, fallback),
+            list_charts=ListChartsHandler(uow, engine, fallback),
+            edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),
+            delete_chart=DeleteChartHandler(uow, shell.clock),
+            erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
+            transits=TransitsHandler(uow, engine, shell.clock, fallback),
+            synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
+            reseal_charts=ResealChartsHandler(uow),
+            returns=ReturnsHandler(uow, engine, shell.clock, fallback),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
-        self.app: FastAPI = shell.create_app(title="Nocturna chart", version="1.0.0", routers=[router])
+        user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)
+        self.app: FastAPI = shell.create_app(
+            title="Nocturna chart", version="1.0.0", routers=[router, charts.router]
+        )
         self.app.state.use_cases = self.use_cases
+
+
+def _sealer(settings: ChartSettings) -> AesGcmSealer:
+    return AesGcmSealer(
+        {key_id: key.get_secret_value() for key_id, key in settings.encryption.keys.items()},
+        settings.encryption.current_key_id,
+    )

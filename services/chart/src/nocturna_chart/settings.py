@@ -2,9 +2,69 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 from nocturna_platform.settings import HttpSettings, ServiceSettings
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+
+DEVELOPMENT_KEY = base64.b64encode(b"nocturna-chart-development-key32").decode()
+
+
+class EngineSettings(BaseModel):
+    ephemeris_path: Path | None = Field(
+        default=None,
+        description="Swiss Ephemeris files (adds Chiron); Moshier's built-in ephemeris when unset.",
+    )
+    polar_fallback: str = Field(default="porphyry", pattern="^(porphyry|equal|whole_sign)$")
+
+
+class EncryptionSettings(BaseModel):
+    """AES-256-GCM keys by id (base64); new data is sealed with `current_key_id`, old ids still open."""
+
+    keys: dict[str, SecretStr] = Field(default_factory=lambda: {"dev": SecretStr(DEVELOPMENT_KEY)})
+    current_key_id: str = "dev"
+
+    @field_validator("keys")
+    @classmethod
+    def _aes_256_keys(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for key_id, key in value.items():
+            if len(base64.b64decode(key.get_secret_value())) != 32:
+                raise ValueError(f"key {key_id!r} must be 32 bytes, base64-encoded (AES-256)")
+        return value
+
+    @model_validator(mode="after")
+    def _current_key_exists(self) -> EncryptionSettings:
+        if self.current_key_id not in self.keys:
+            raise ValueError("current_key_id must name one of the keys")
+        return self
+
+
+class GeocodingSettings(BaseModel):
+    base_url: str = "http://127.0.0.1:8004"
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    read_timeout_seconds: float = Field(default=3.0, gt=0)
+
+
+class QuotaSettings(BaseModel):
+    unknown_plan_charts_per_month: int = Field(
+        default=10,
+        ge=0,
+        description="Monthly limit while a new account's plan has not reached the projection.",
+    )
 
 
 class ChartSettings(ServiceSettings):
     service_name: str = "chart"
     http: HttpSettings = HttpSettings(port=8002)
+    engine: EngineSettings = EngineSettings()
+    encryption: EncryptionSettings = EncryptionSettings()
+    quota: QuotaSettings = QuotaSettings()
+    geocoding: GeocodingSettings = GeocodingSettings()
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> ChartSettings:
+        in_use = {key.get_secret_value() for key in self.encryption.keys.values()}
+        if not self.is_development and DEVELOPMENT_KEY in in_use:
+            raise ValueError("ENCRYPTION__KEYS must be set outside development")
+        return self

@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, Self
 from uuid import UUID
 
 from nocturna_platform.messaging.meta import EventMeta
 
+from nocturna_chart.application.ports import ChartUnitOfWork
 from nocturna_chart.domain.entitlements import EntitlementProjection
-
-
-class EntitlementRepository(Protocol):
-    async def get(self, user_id: UUID) -> EntitlementProjection | None: ...
-
-    async def put(self, projection: EntitlementProjection) -> None: ...
-
-
-class ChartUnitOfWork(Protocol):
-    @property
-    def entitlements(self) -> EntitlementRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(self, *args: object) -> None: ...
-
-    async def claim(self, meta: EventMeta) -> bool: ...
-
-    async def commit(self) -> None: ...
 
 
 class ProjectEntitlementsHandler:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
+from nocturna_platform.messaging.tables import MessagingTables
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
+from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
-from nocturna_chart.infrastructure.tables import EntitlementRow
+from nocturna_chart.infrastructure.sealed_charts import from_row, to_row
+from nocturna_chart.infrastructure.sealing import AesGcmSealer
+from nocturna_chart.infrastructure.tables import ChartRow, EntitlementRow, UsageRow
 
 
 class SqlEntitlementRepository:
@@ -56,9 +64,107 @@ class SqlEntitlementRepository:
             )
         )
 
+    async def delete(self, user_id: UUID) -> None:
+        await self._session.execute(delete(EntitlementRow).where(col(EntitlementRow.user_id) == user_id))
+
+
+class SqlChartRepository:
+    def __init__(self, session: AsyncSession, sealer: AesGcmSealer) -> None:
+        self._session, self._sealer = session, sealer
+
+    async def add(self, chart: Chart) -> bool:
+        table = ChartRow.__table__  # type: ignore[attr-defined]
+        statement = (
+            insert(table)
+            .values(**to_row(chart, self._sealer).model_dump())
+            .on_conflict_do_nothing(index_elements=["owner_id", "idempotency_key"])
+            .returning(table.c.id)
+        )
+        return (await self._session.scalar(statement)) is not None
+
+    async def get(self, chart_id: UUID) -> Chart | None:
+        row = await self._session.get(ChartRow, chart_id)
+        return from_row(row, self._sealer) if row is not None else None
+
+    async def update(self, chart: Chart) -> None:
+        await self._session.merge(to_row(chart, self._sealer))
+
+    async def delete(self, chart_id: UUID) -> None:
+        await self._session.execute(delete(ChartRow).where(col(ChartRow.id) == chart_id))
+
+    async def page(self, owner_id: UUID, limit: int, after: UUID | None) -> list[Chart]:
+        query = select(ChartRow).where(col(ChartRow.owner_id) == owner_id)
+        if after is not None:
+            query = query.where(col(ChartRow.id) < after)
+        rows = await self._session.scalars(query.order_by(col(ChartRow.id).desc()).limit(limit))
+        return [from_row(row, self._sealer) for row in rows]
+
+    async def count(self, owner_id: UUID) -> int:
+        query = select(func.count()).select_from(ChartRow).where(col(ChartRow.owner_id) == owner_id)
+        return int(await self._session.scalar(query) or 0)
+
+    async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None:
+        query = select(ChartRow).where(
+            col(ChartRow.owner_id) == owner_id, col(ChartRow.idempotency_key) == key
+        )
+        row = await self._session.scalar(query)
+        return from_row(row, self._sealer) if row is not None else None
+
+    async def delete_all(self, owner_id: UUID) -> list[UUID]:
+        statement = delete(ChartRow).where(col(ChartRow.owner_id) == owner_id).returning(col(ChartRow.id))
+        return list(await self._session.scalars(statement))
+
+    async def reseal(self, limit: int) -> int:
+        query = (
+            select(ChartRow)
+            .where(col(ChartRow.key_id) != self._sealer.current_key_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self._session.scalars(query))
+        for row in rows:
+            row.key_id, row.sealed = self._sealer.reseal(row.key_id, row.sealed, row.id.bytes)
+        return len(rows)
+
+
+class SqlUsageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def count(self, owner_id: UUID, period: str) -> int:
+        row = await self._session.get(UsageRow, (owner_id, period))
+        return row.charts_created if row is not None else 0
+
+    async def increment(self, owner_id: UUID, period: str) -> None:
+        table = UsageRow.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(owner_id=owner_id, period=period, charts_created=1)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["owner_id", "period"],
+                set_={"charts_created": table.c.charts_created + 1},
+            )
+        )
+
+    async def delete_all(self, owner_id: UUID) -> None:
+        await self._session.execute(delete(UsageRow).where(col(UsageRow.owner_id) == owner_id))
+
 
 class SqlChartUnitOfWork(SqlUnitOfWork):
     entitlements: SqlEntitlementRepository
+    charts: SqlChartRepository
+    usage: SqlUsageRepository
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        clock: Callable[[], datetime],
+        sealer: AesGcmSealer,
+    ) -> None:
+        super().__init__(session_factory, tables, clock)
+        self._sealer = sealer
 
     def _on_begin(self) -> None:
         self.entitlements = SqlEntitlementRepository(self.session)
+        self.charts = SqlChartRepository(self.session, self._sealer)
+        self.usage = SqlUsageRepository(self.session)

@@ -1,0 +1,92 @@
+"""What the chart use cases need from storage: repositories and the unit of work around them."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self
+from uuid import UUID
+
+from nocturna_contracts.event import Event
+from nocturna_platform.messaging.meta import EventMeta
+
+from nocturna_chart.domain.birth import Place
+from nocturna_chart.domain.charts import Chart
+from nocturna_chart.domain.entitlements import EntitlementProjection
+
+
+class EntitlementRepository(Protocol):
+    async def get(self, user_id: UUID) -> EntitlementProjection | None:
+        """The projection, locked for the rest of the transaction (quota checks serialise per user)."""
+        ...
+
+    async def put(self, projection: EntitlementProjection) -> None: ...
+
+    async def delete(self, user_id: UUID) -> None: ...
+
+
+class ChartRepository(Protocol):
+    async def add(self, chart: Chart) -> bool:
+        """False, adding nothing, when the owner already has a chart with this idempotency key."""
+        ...
+
+    async def get(self, chart_id: UUID) -> Chart | None: ...
+
+    async def update(self, chart: Chart) -> None: ...
+
+    async def delete(self, chart_id: UUID) -> None: ...
+
+    async def page(self, owner_id: UUID, limit: int, after: UUID | None) -> list[Chart]:
+        """Newest first (ids are UUIDv7), strictly older than `after` when given."""
+        ...
+
+    async def count(self, owner_id: UUID) -> int: ...
+
+    async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None: ...
+
+    async def delete_all(self, owner_id: UUID) -> list[UUID]:
+        """Delete every chart of the owner; the ids deleted."""
+        ...
+
+    async def reseal(self, limit: int) -> int:
+        """Re-encrypt up to `limit` charts sealed with an old key under the current one; how many were."""
+        ...
+
+
+class UsageRepository(Protocol):
+    """Charts created per owner and calendar month (UTC): deleting a chart does not give a calculation back."""
+
+    async def count(self, owner_id: UUID, period: str) -> int: ...
+
+    async def increment(self, owner_id: UUID, period: str) -> None: ...
+
+    async def delete_all(self, owner_id: UUID) -> None: ...
+
+
+class ChartUnitOfWork(Protocol):
+    @property
+    def entitlements(self) -> EntitlementRepository: ...
+
+    @property
+    def charts(self) -> ChartRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *args: object) -> None: ...
+
+    async def claim(self, meta: EventMeta) -> bool: ...
+
+    def publish(self, event: Event, *, cause: EventMeta | None = None) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class PlaceDirectory(Protocol):
+    """Birthplaces by geocoding id; raises `PlacesUnavailable` when the directory cannot answer."""
+
+    async def place(self, place_id: int) -> Place | None: ...
+
+
+class PlacesUnavailable(Exception):
+    pass
