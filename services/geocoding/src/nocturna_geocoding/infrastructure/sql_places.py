@@ -11,17 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nocturna_geocoding.domain.places import EARTH_RADIUS_KM, Place, PlaceQuery, haversine_km
 
-# Exact and prefix matches come from the `text_pattern_ops` index (LIKE 'x%' is a range scan), each place
-# once with its best class; ties go to the larger population.
+# Exact matches by index equality; prefix matches as a `text_pattern_ops` range scan keeping only the most
+# populous few (a top-N sort, not a full aggregate: a two-letter prefix matches tens of thousands of names).
+# Each place appears once with its best class; ties go to the larger population.
 _RANKED_MATCHES = """
 WITH q AS (SELECT fold_name(:text) AS folded),
-matches AS (
-    SELECT n.place_id, min(CASE WHEN n.folded = q.folded THEN 0 ELSE 1 END) AS class
+exact AS (
+    SELECT n.place_id, 0 AS class, n.population
+    FROM place_names n, q
+    WHERE n.folded = q.folded AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
+    ORDER BY n.population DESC
+    LIMIT :limit
+),
+prefix AS (
+    SELECT n.place_id, 1 AS class, n.population
     FROM place_names n, q
     WHERE n.folded LIKE replace(replace(replace(q.folded, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
       AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
-    GROUP BY n.place_id
-    ORDER BY class, max(n.population) DESC, n.place_id
+    ORDER BY n.population DESC
+    LIMIT :limit * 20
+),
+matches AS (
+    SELECT place_id, min(class) AS class FROM (SELECT * FROM exact UNION ALL SELECT * FROM prefix) AS found
+    GROUP BY place_id
+    ORDER BY min(class), max(population) DESC, place_id
     LIMIT :limit
 )
 SELECT p.id, p.name, p.country_code, coalesce(c.name, p.country_code) AS country, p.admin1,
@@ -93,19 +106,19 @@ class SqlPlaceDirectory:
         self._engine = engine
 
     async def search(self, query: PlaceQuery) -> list[Place]:
+        """Exact and prefix matches first; the trigram search (~10x slower) runs only when they find nothing,
+        which is when a typo was typed (a typo that is still some name's prefix finds that name instead)."""
         params = {"text": query.text, "country": query.country, "limit": query.limit}
         async with self._engine.connect() as connection:
             rows = list(await connection.execute(text(_RANKED_MATCHES), params))
             places = [_place(row) for row in rows]
-            if len(places) < query.limit:
+            if not places:
                 await connection.execute(
                     text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
                     {"t": str(_SIMILARITY_THRESHOLD)},
                 )
-                seen = {place.id for place in places}
-                fuzzy = await connection.execute(text(_FUZZY_MATCHES), params)
-                places += [place for place in map(_place, fuzzy) if place.id not in seen]
-        return places[: query.limit]
+                places = [_place(row) for row in await connection.execute(text(_FUZZY_MATCHES), params)]
+        return places
 
     async def get(self, place_id: int) -> Place | None:
         async with self._engine.connect() as connection:
