@@ -15,6 +15,7 @@ from nocturna_geocoding.application.resolve_timezone import ResolveTimezoneHandl
 from nocturna_geocoding.application.search_places import SearchPlacesHandler
 from nocturna_geocoding.application.use_cases import GeocodingUseCases
 from nocturna_geocoding.infrastructure.geonames_seed import DATASET, GeoNamesSeeder
+from nocturna_geocoding.infrastructure.nominatim import NominatimProvider, nominatim_geocoder
 from nocturna_geocoding.infrastructure.redis_cache import RedisAnswerCache
 from nocturna_geocoding.infrastructure.sql_places import SqlPlaceDirectory
 from nocturna_geocoding.infrastructure.tables import SCHEMA
@@ -46,12 +47,19 @@ class GeocodingService:
         assert shell.engine is not None
         self.seeder = GeoNamesSeeder(shell.engine)
         places = SqlPlaceDirectory(shell.engine)
+        locator = TimezoneFinderLocator()
+        remote = None
+        if settings.remote.enabled:
+            geocoder = nominatim_geocoder(
+                settings.remote.domain, settings.remote.user_agent, settings.remote.timeout_seconds
+            )
+            remote = NominatimProvider(geocoder, locator)
         cache = RedisAnswerCache(shell.redis, settings.redis_key_prefix, settings.cache.ttl_seconds)
         self.use_cases = GeocodingUseCases(
-            search_places=SearchPlacesHandler(places, cache, DATASET),
+            search_places=SearchPlacesHandler(places, cache, DATASET, remote),
             get_place=GetPlaceHandler(places),
             find_nearest_place=FindNearestPlaceHandler(places),
-            resolve_timezone=ResolveTimezoneHandler(TimezoneFinderLocator(), SystemTimeZoneDatabase(), cache),
+            resolve_timezone=ResolveTimezoneHandler(locator, SystemTimeZoneDatabase(), cache),
         )
         self.app: FastAPI = shell.create_app(
             title="Nocturna geocoding",
