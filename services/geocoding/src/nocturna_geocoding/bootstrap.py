@@ -26,15 +26,19 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class PlacesLoadedCheck:
-    """Readiness: the service answers only once the seed has loaded its dataset."""
+    """Readiness: the service answers only once the seed has loaded its dataset. A reseed replaces the data
+    in one transaction, so once loaded the places stay loaded and the count is not repeated on every probe."""
 
     name = "places"
 
     def __init__(self, seeder: GeoNamesSeeder) -> None:
         self._seeder = seeder
+        self._loaded = False
 
     async def check(self) -> None:
-        if not await self._seeder.loaded():
+        if not self._loaded:
+            self._loaded = await self._seeder.loaded()
+        if not self._loaded:
             raise ReadinessError("places are not seeded yet")
 
 
