@@ -87,13 +87,22 @@ class GeoNamesSeeder:
                 ).one()
                 return SeedReport(DATASET, row.places, row.names, time.perf_counter() - started, True)
             places, names = await self._load(connection)
-        async with self._engine.connect() as connection:
-            await connection.execute(text("ANALYZE places"))
-            await connection.execute(text("ANALYZE place_names"))
-            await connection.commit()
+        await self._vacuum()
         seconds = time.perf_counter() - started
         _logger.info("seeded %s: %d places, %d names in %.1f s", DATASET, places, names, seconds)
         return SeedReport(DATASET, places, names, seconds, False)
+
+    async def _vacuum(self) -> None:
+        """Statistics for the planner, and the visibility map that lets name lookups read the index only."""
+        async with self._engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await connection.rollback()
+            await driver.execute("SET statement_timeout = 0")
+            for table in ("places", "place_names", "countries"):
+                await driver.execute(f"VACUUM (ANALYZE) {SCHEMA}.{table}", timeout=_COPY_TIMEOUT_SECONDS)
+            await driver.execute("RESET statement_timeout")
 
     async def _already_loaded(self, connection: AsyncConnection) -> bool:
         result = await connection.execute(

@@ -11,22 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nocturna_geocoding.domain.places import EARTH_RADIUS_KM, Place, PlaceQuery, haversine_km
 
-# Exact matches by index equality; prefix matches as a `text_pattern_ops` range scan keeping only the most
-# populous few (a top-N sort, not a full aggregate: a two-letter prefix matches tens of thousands of names).
-# Each place appears once with its best class; ties go to the larger population.
+# `fold_name(:text)` is written inline (not in a CTE) so that the planner folds it to a constant: only then
+# can `LIKE 'x%'` use the btree range and `%` the trigram index.
+# Exact matches by index equality; prefix matches as an index-only range scan keeping the most populous few
+# (a top-N sort, not a full aggregate: a two-letter prefix matches tens of thousands of names). Each place
+# appears once with its best class; ties go to the larger population.
 _RANKED_MATCHES = """
-WITH q AS (SELECT fold_name(:text) AS folded),
-exact AS (
+WITH exact AS (
     SELECT n.place_id, 0 AS class, n.population
-    FROM place_names n, q
-    WHERE n.folded = q.folded AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
+    FROM place_names n
+    WHERE n.folded = fold_name(:text) AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
     ORDER BY n.population DESC
     LIMIT :limit
 ),
 prefix AS (
     SELECT n.place_id, 1 AS class, n.population
-    FROM place_names n, q
-    WHERE n.folded LIKE replace(replace(replace(q.folded, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+    FROM place_names n
+    WHERE n.folded LIKE replace(replace(replace(fold_name(:text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
       AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
     ORDER BY n.population DESC
     LIMIT :limit * 20
@@ -45,11 +46,10 @@ ORDER BY m.class, p.population DESC, p.id
 
 # Fuzzy matches: trigram similarity above the threshold (the `%` operator uses the GIN index), best first.
 _FUZZY_MATCHES = """
-WITH q AS (SELECT fold_name(:text) AS folded),
-matches AS (
-    SELECT n.place_id, max(similarity(n.folded, q.folded)) AS score
-    FROM place_names n, q
-    WHERE n.folded % q.folded
+WITH matches AS (
+    SELECT n.place_id, max(similarity(n.folded, fold_name(:text))) AS score
+    FROM place_names n
+    WHERE n.folded % fold_name(:text)
       AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
     GROUP BY n.place_id
     ORDER BY score DESC, max(n.population) DESC, n.place_id
