@@ -66,7 +66,9 @@ async def _search_latencies(client: httpx.AsyncClient, queries: list[str]) -> li
     return latencies
 
 
-async def _direct_search_latencies(service: GeocodingService, queries: list[str]) -> list[float]:
+async def _direct_search_latencies(
+    service: GeocodingService, queries: list[str], concurrency: int = CONCURRENCY
+) -> list[float]:
     """The same load on the Postgres adapter alone: what the HTTP stack adds is the difference."""
     directory = SqlPlaceDirectory(service.shell.engine)  # type: ignore[arg-type]
     pending = iter(queries)
@@ -78,7 +80,7 @@ async def _direct_search_latencies(service: GeocodingService, queries: list[str]
             await directory.search(PlaceQuery(query, None, 10))
             latencies.append(time.perf_counter() - started)
 
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies
 
 
@@ -127,6 +129,9 @@ async def run_benchmarks(reseed: bool = False, seed: int = 7) -> dict[str, Any]:
         direct = await _direct_search_latencies(service, _queries(names, rng))
         results["search_sql_p50_ms"] = round(statistics.median(direct) * 1000, 2)
         results["search_sql_p99_ms"] = round(_percentile(direct, 0.99) * 1000, 2)
+        sequential = await _direct_search_latencies(service, _queries(names[:500], rng), concurrency=1)
+        results["search_sql_sequential_p50_ms"] = round(statistics.median(sequential) * 1000, 2)
+        results["search_sql_sequential_p99_ms"] = round(_percentile(sequential, 0.99) * 1000, 2)
         points = [(rng.uniform(-60, 70), rng.uniform(-180, 180)) for _ in range(2_000)]
         results["timezone_http_requests_per_second"] = round(
             await _timezone_requests_per_second(client, points)
