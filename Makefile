@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: install lock lint test test-fast run migrate docs clean
+.PHONY: install lock lint test test-fast run migrate seed docs clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,9 @@ run: install
 
 migrate: install
 	scripts/migrate.sh
+
+seed: install
+	.venv/bin/nocturna-geocoding seed
 
 docs: install
 	$(BIN)/python scripts/asyncapi.py write

@@ -42,6 +42,10 @@ async def test_readiness_is_red_until_the_schema_reaches_head(
     assert behind.headers["content-type"].startswith("application/problem+json")
     assert behind.json()["checks"]["migrations"] != "ok"
     assert behind.json()["checks"]["database"] == "ok"
-    assert at_head.status_code == 200
-    assert at_head.json()["checks"]["migrations"] == "ok"
+    # Geocoding is also unready until its places are seeded (its own check, tested with the service).
+    assert {name: state for name, state in at_head.json()["checks"].items() if name != "places"} == {
+        "redis": "ok",
+        "database": "ok",
+        "migrations": "ok",
+    }
     assert behind_again.status_code == 503

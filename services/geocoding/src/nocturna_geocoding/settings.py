@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 from nocturna_platform.settings import HttpSettings, ServiceSettings
+from pydantic import BaseModel, Field
+
+
+class CacheSettings(BaseModel):
+    ttl_seconds: int = Field(default=86_400, ge=1)
+    """Answers only change when a new dataset is seeded (the dataset name is part of every search key)."""
+
+
+class RemoteGeocodingSettings(BaseModel):
+    """Nominatim, asked only when the local data finds nothing; off by default (its usage policy requires an
+    identifying user agent and at most one request per second on the public instance)."""
+
+    enabled: bool = False
+    domain: str = "nominatim.openstreetmap.org"
+    user_agent: str = "nocturna-geocoding"
+    timeout_seconds: float = Field(default=3.0, gt=0)
 
 
 class GeocodingSettings(ServiceSettings):
     service_name: str = "geocoding"
     http: HttpSettings = HttpSettings(port=8004)
+    cache: CacheSettings = CacheSettings()
+    remote: RemoteGeocodingSettings = RemoteGeocodingSettings()
