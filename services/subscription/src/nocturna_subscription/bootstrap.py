@@ -10,10 +10,15 @@ from nocturna_platform.ids import uuid7
 from nocturna_platform.shell import Persistence, ServiceShell
 
 from nocturna_subscription.api.routes import router
-from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.application.queries import (
+    GetMySubscriptionHandler,
+    GetMyUsageHandler,
+    ListPlansHandler,
+)
+from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
-from nocturna_subscription.consumers import user_registered
+from nocturna_subscription.consumers import chart_calculated, user_registered
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
 from nocturna_subscription.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_subscription.settings import SubscriptionSettings
@@ -33,7 +38,10 @@ class SubscriptionService:
             start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
             get_my_subscription=GetMySubscriptionHandler(uow),
             list_plans=ListPlansHandler(uow),
+            record_chart_usage=RecordChartUsageHandler(uow, shell.clock),
+            get_my_usage=GetMyUsageHandler(uow, shell.clock),
         )
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
+        chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
         self.app: FastAPI = shell.create_app(title="Nocturna subscription", version="1.0.0", routers=[router])
         self.app.state.use_cases = self.use_cases

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
 from nocturna_subscription.domain.subscriptions import Entitlements, Plan
+from nocturna_subscription.domain.usage import Usage
 
 router = APIRouter(tags=["subscriptions"])
 
@@ -95,3 +96,28 @@ async def my_subscription(principal: CurrentPrincipal, use_cases: UseCases) -> S
         cancel_at_period_end=subscription.cancel_at_period_end,
         entitlements=EntitlementsView.of(subscription.plan.entitlements),
     )
+
+
+class ChartsUsage(BaseModel):
+    used: int
+    limit: int | None
+
+
+class UsageView(BaseModel):
+    period: Period
+    charts: ChartsUsage
+
+    @classmethod
+    def of(cls, usage: Usage) -> UsageView:
+        return cls(
+            period=Period(start=usage.period.start, end=usage.period.end),
+            charts=ChartsUsage(used=usage.used, limit=usage.limit),
+        )
+
+
+@router.get("/api/v1/usage/me", response_model=UsageView)
+async def my_usage(principal: CurrentPrincipal, use_cases: UseCases) -> UsageView:
+    usage = await use_cases.get_my_usage(principal.subject)
+    if usage is None:
+        raise Problem(404, "not_found", "No subscription yet", "A new account gets its plan within seconds.")
+    return UsageView.of(usage)

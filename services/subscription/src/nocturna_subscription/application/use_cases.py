@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.application.queries import (
+    GetMySubscriptionHandler,
+    GetMyUsageHandler,
+    ListPlansHandler,
+)
+from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 
 
@@ -13,3 +18,5 @@ class SubscriptionUseCases:
     start_free_subscription: StartFreeSubscriptionHandler
     get_my_subscription: GetMySubscriptionHandler
     list_plans: ListPlansHandler
+    record_chart_usage: RecordChartUsageHandler
+    get_my_usage: GetMyUsageHandler

@@ -53,6 +53,14 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
 
 
+@dataclass(frozen=True)
+class BillingPeriod:
+    """A half-open interval `[start, end)`."""
+
+    start: datetime
+    end: datetime
+
+
 @dataclass
 class Subscription:
     """One per user; `version` grows with every change so consumers can drop stale states."""
@@ -82,3 +90,17 @@ class Subscription:
             version=1,
             updated_at=now,
         )
+
+    def period_containing(self, moment: datetime) -> BillingPeriod:
+        """The billing period `moment` falls in, on the monthly grid anchored at the current period's start.
+
+        A late event lands in an earlier period and an event past the current end in a later one, so usage
+        never depends on when a consumer gets to it.
+        """
+        anchor = self.current_period_start
+        months = (moment.year - anchor.year) * 12 + moment.month - anchor.month
+        while add_months(anchor, months) > moment:
+            months -= 1
+        while add_months(anchor, months + 1) <= moment:
+            months += 1
+        return BillingPeriod(add_months(anchor, months), add_months(anchor, months + 1))

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from nocturna_subscription.domain.subscriptions import Entitlements, Plan, Subscription
 from nocturna_subscription.infrastructure.tables import PlanRow, SubscriptionRow
+from nocturna_subscription.infrastructure.usage import SqlUsageRepository
 
 
 def _plan(row: PlanRow) -> Plan:
@@ -83,7 +84,9 @@ class SqlSubscriptionRepository:
 class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
     plans: SqlPlanRepository
     subscriptions: SqlSubscriptionRepository
+    usage: SqlUsageRepository
 
     def _on_begin(self) -> None:
         self.plans = SqlPlanRepository(self.session)
         self.subscriptions = SqlSubscriptionRepository(self.session)
+        self.usage = SqlUsageRepository(self.session, self._clock)

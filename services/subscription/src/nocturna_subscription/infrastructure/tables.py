@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from nocturna_platform.messaging.tables import messaging_tables
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +42,47 @@ class SubscriptionRow(SQLModel, table=True):
     cancel_at_period_end: bool = False
     version: int
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class UsageRecordRow(SQLModel, table=True):
+    """One billable calculation; `event_id` is unique, so a duplicated event can never count twice."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (UniqueConstraint("event_id"), {"schema": SCHEMA})
+
+    id: UUID = Field(primary_key=True)
+    event_id: UUID
+    user_id: UUID = Field(index=True)
+    calculation_id: UUID
+    kind: str
+    period_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class UsageCounterRow(SQLModel, table=True):
+    __tablename__ = "usage_counters"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "period_start"), {"schema": SCHEMA})
+
+    user_id: UUID
+    period_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    period_end: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    charts: int
+
+
+class QuotaThresholdRow(SQLModel, table=True):
+    """A threshold announced for a user's period: the key makes the announcement happen once."""
+
+    __tablename__ = "quota_thresholds_sent"
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "period_start", "quota", "threshold_percent"),
+        {"schema": SCHEMA},
+    )
+
+    user_id: UUID
+    period_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    quota: str
+    threshold_percent: int
+    sent_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 MESSAGING = messaging_tables(SQLModel.metadata, SCHEMA)
