@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import datetime
 from uuid import UUID
 
@@ -19,7 +20,13 @@ class InMemoryPlanRepository:
         return self._plans.get(code)
 
     async def list_active(self) -> list[Plan]:
-        return sorted(self._plans.values(), key=lambda plan: plan.price_minor)
+        return sorted((p for p in self._plans.values() if not p.retired), key=lambda plan: plan.price_minor)
+
+    async def add(self, plan: Plan) -> None:
+        self._plans[plan.code] = plan
+
+    async def retire(self, code: str, at: datetime) -> None:
+        self._plans[code] = dataclasses.replace(self._plans[code], retired=True)
 
 
 class InMemorySubscriptionRepository:

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from nocturna_platform.ids import uuid7
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_subscription.api.routes import router
+from nocturna_subscription.api import admin, routes
+from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
 from nocturna_subscription.application.queries import (
     GetMySubscriptionHandler,
     GetMyUsageHandler,
@@ -40,8 +41,12 @@ class SubscriptionService:
             list_plans=ListPlansHandler(uow),
             record_chart_usage=RecordChartUsageHandler(uow, shell.clock),
             get_my_usage=GetMyUsageHandler(uow, shell.clock),
+            add_plan=AddPlanHandler(uow),
+            retire_plan=RetirePlanHandler(uow, shell.clock),
         )
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
         chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
-        self.app: FastAPI = shell.create_app(title="Nocturna subscription", version="1.0.0", routers=[router])
+        self.app: FastAPI = shell.create_app(
+            title="Nocturna subscription", version="1.0.0", routers=[routes.router, admin.router]
+        )
         self.app.state.use_cases = self.use_cases

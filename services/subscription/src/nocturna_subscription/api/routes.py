@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
 from nocturna_subscription.domain.subscriptions import Entitlements, Plan
@@ -36,8 +36,8 @@ class EntitlementsView(BaseModel):
 
 
 class PriceView(BaseModel):
-    amount_minor: int
-    currency: str
+    amount_minor: int = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
     interval: Literal["month", "year"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, Self
 from uuid import UUID
 
@@ -16,6 +17,10 @@ class PlanRepository(Protocol):
     async def get(self, code: str) -> Plan | None: ...
 
     async def list_active(self) -> list[Plan]: ...
+
+    async def add(self, plan: Plan) -> None: ...
+
+    async def retire(self, code: str, at: datetime) -> None: ...
 
 
 class SubscriptionRepository(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
 from nocturna_subscription.application.queries import (
     GetMySubscriptionHandler,
     GetMyUsageHandler,
@@ -20,3 +21,5 @@ class SubscriptionUseCases:
     list_plans: ListPlansHandler
     record_chart_usage: RecordChartUsageHandler
     get_my_usage: GetMyUsageHandler
+    add_plan: AddPlanHandler
+    retire_plan: RetirePlanHandler

@@ -30,6 +30,12 @@ class Plan:
     currency: str
     interval: Literal["month", "year"]
     entitlements: Entitlements
+    retired: bool = False
+    """A retired plan is no longer offered; its subscribers keep it."""
+
+    @property
+    def is_paid(self) -> bool:
+        return self.price_minor > 0
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
@@ -21,6 +22,7 @@ def _plan(row: PlanRow) -> Plan:
         currency=row.currency,
         interval=row.interval,  # type: ignore[arg-type]
         entitlements=Entitlements(**row.entitlements),
+        retired=row.retired_at is not None,
     )
 
 
@@ -37,6 +39,23 @@ class SqlPlanRepository:
             select(PlanRow).where(col(PlanRow.retired_at).is_(None)).order_by(col(PlanRow.price_minor))
         )
         return [_plan(row) for row in rows.scalars()]
+
+    async def add(self, plan: Plan) -> None:
+        self._session.add(
+            PlanRow(
+                code=plan.code,
+                name=plan.name,
+                price_minor=plan.price_minor,
+                currency=plan.currency,
+                interval=plan.interval,
+                entitlements=dict(plan.entitlements.__dict__),
+            )
+        )
+
+    async def retire(self, code: str, at: datetime) -> None:
+        row = await self._session.get(PlanRow, code)
+        if row is not None and row.retired_at is None:
+            row.retired_at = at
 
 
 class SqlSubscriptionRepository:
