@@ -20,6 +20,7 @@ from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.testing.serving import serving
 from nocturna_subscription.bootstrap import SubscriptionService
 from nocturna_subscription.settings import SubscriptionSettings
+from sqlalchemy import text
 
 
 @dataclass
@@ -60,13 +61,13 @@ class SubscriptionHarness:
         )
         return envelope.event_id
 
-    async def registered_user(self) -> uuid.UUID:
+    async def registered_user(self, *, email_verified: bool = True) -> uuid.UUID:
         user_id = uuid7()
         await self.publish(
             UserRegistered(
                 user_id=user_id,
                 email=f"{user_id.hex}@example.com",
-                email_verified=True,
+                email_verified=email_verified,
                 registered_at=datetime.now(UTC),
             )
         )
@@ -74,6 +75,17 @@ class SubscriptionHarness:
             lambda: self.get("/api/v1/subscriptions/me", user_id), lambda r: r.status_code == 200
         )
         return user_id
+
+    async def post(
+        self, path: str, user_id: uuid.UUID, json: object = None, roles: tuple[str, ...] = ("user",)
+    ) -> httpx.Response:
+        return await self.client.post(path, json=json, headers=self.token(user_id, roles))
+
+    async def sql(self, statement: str, **params: object) -> list[Any]:
+        shell = self.service.shell
+        assert shell.session_factory is not None
+        async with shell.session_factory() as session:
+            return list((await session.execute(text(statement), params)).all())
 
     async def get(self, path: str, user_id: uuid.UUID, roles: tuple[str, ...] = ("user",)) -> httpx.Response:
         return await self.client.get(path, headers=self.token(user_id, roles))

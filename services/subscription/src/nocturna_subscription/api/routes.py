@@ -12,7 +12,7 @@ from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel, Field
 
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
-from nocturna_subscription.domain.subscriptions import Entitlements, Plan
+from nocturna_subscription.domain.subscriptions import Entitlements, Plan, Subscription
 from nocturna_subscription.domain.usage import Usage
 
 router = APIRouter(tags=["subscriptions"])
@@ -78,6 +78,18 @@ class SubscriptionView(BaseModel):
     cancel_at_period_end: bool
     entitlements: EntitlementsView
 
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionView:
+        return cls(
+            plan=PlanRef(code=subscription.plan.code, name=subscription.plan.name),
+            status=subscription.status,
+            current_period=Period(
+                start=subscription.current_period_start, end=subscription.current_period_end
+            ),
+            cancel_at_period_end=subscription.cancel_at_period_end,
+            entitlements=EntitlementsView.of(subscription.plan.entitlements),
+        )
+
 
 @router.get("/api/v1/plans", response_model=PlanList)
 async def list_plans(use_cases: UseCases) -> PlanList:
@@ -89,13 +101,7 @@ async def my_subscription(principal: CurrentPrincipal, use_cases: UseCases) -> S
     subscription = await use_cases.get_my_subscription(principal.subject)
     if subscription is None:
         raise Problem(404, "not_found", "No subscription yet", "A new account gets its plan within seconds.")
-    return SubscriptionView(
-        plan=PlanRef(code=subscription.plan.code, name=subscription.plan.name),
-        status=subscription.status,
-        current_period=Period(start=subscription.current_period_start, end=subscription.current_period_end),
-        cancel_at_period_end=subscription.cancel_at_period_end,
-        entitlements=EntitlementsView.of(subscription.plan.entitlements),
-    )
+    return SubscriptionView.of(subscription)
 
 
 class ChartsUsage(BaseModel):

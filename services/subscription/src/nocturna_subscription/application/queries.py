@@ -44,3 +44,18 @@ class GetMyUsageHandler:
             period = subscription.period_containing(self._clock())
             used = await uow.usage.count(user_id, period)
             return Usage(period=period, used=used, limit=subscription.plan.entitlements.charts_per_month)
+
+
+class SearchSubscriptionsHandler:
+    """Admin list: keyset pages by subscription id, filtered by user id prefix, plan and status."""
+
+    def __init__(self, uow: Callable[[], SubscriptionUnitOfWork]) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, *, query: str | None, plan_code: str | None, status: str | None, after: UUID | None, limit: int
+    ) -> list[Subscription]:
+        async with self._uow() as uow:
+            return await uow.subscriptions.search(
+                query=query, plan_code=plan_code, status=status, after=after, limit=limit
+            )
