@@ -102,7 +102,7 @@ class SqlSubscriptionRepository:
         if after:
             statement = statement.where(col(SubscriptionRow.id) > after)
         rows = await self._session.execute(statement.order_by(col(SubscriptionRow.id)).limit(limit))
-        return [_subscription(row, plan) for row, plan in rows.tuples()]
+        return [_subscription(row, plan) for row, plan in rows.all()]
 
     async def save(self, subscription: Subscription) -> None:
         row = await self._session.get(SubscriptionRow, subscription.id)

@@ -118,7 +118,7 @@ class StripeBillingProvider:
             )
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise InvalidWebhookSignature(str(error)) from error
-        obj = event.data.object
+        obj: dict[str, Any] = event.to_dict()["data"]["object"]  # plain dicts all the way down
         occurred_at = _at(event.created)
         metadata = dict(obj.get("metadata") or {})
         user_id = metadata.get("user_id") or obj.get("client_reference_id")
