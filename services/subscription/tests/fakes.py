@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
-from nocturna_subscription.domain.subscriptions import Plan, Subscription
+from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
+from nocturna_subscription.domain.usage import UsageRecord
 
 
 class InMemoryPlanRepository:
@@ -17,7 +20,13 @@ class InMemoryPlanRepository:
         return self._plans.get(code)
 
     async def list_active(self) -> list[Plan]:
-        return sorted(self._plans.values(), key=lambda plan: plan.price_minor)
+        return sorted((p for p in self._plans.values() if not p.retired), key=lambda plan: plan.price_minor)
+
+    async def add(self, plan: Plan) -> None:
+        self._plans[plan.code] = plan
+
+    async def retire(self, code: str, at: datetime) -> None:
+        self._plans[code] = dataclasses.replace(self._plans[code], retired=True)
 
 
 class InMemorySubscriptionRepository:
@@ -34,12 +43,50 @@ class InMemorySubscriptionRepository:
         self._subscriptions[subscription.user_id] = copy.deepcopy(subscription)
 
 
+class InMemoryUsageRepository:
+    def __init__(
+        self,
+        records: dict[UUID, UsageRecord],
+        counters: dict[tuple[UUID, datetime], int],
+        thresholds: set[tuple[UUID, datetime, str, int]],
+    ) -> None:
+        self._records = records
+        self._counters = counters
+        self._thresholds = thresholds
+
+    async def record(self, record: UsageRecord) -> bool:
+        if record.event_id in self._records:
+            return False
+        self._records[record.event_id] = record
+        return True
+
+    async def increment(self, user_id: UUID, period: BillingPeriod) -> int:
+        key = (user_id, period.start)
+        self._counters[key] = self._counters.get(key, 0) + 1
+        return self._counters[key]
+
+    async def count(self, user_id: UUID, period: BillingPeriod) -> int:
+        return self._counters.get((user_id, period.start), 0)
+
+    async def mark_threshold_sent(
+        self, user_id: UUID, period: BillingPeriod, quota: str, percent: int
+    ) -> bool:
+        key = (user_id, period.start, quota, percent)
+        if key in self._thresholds:
+            return False
+        self._thresholds.add(key)
+        return True
+
+
 class InMemorySubscriptionStore:
     """Plans and subscriptions by user; calling it opens a unit of work."""
 
     def __init__(self, plans: list[Plan]) -> None:
         self.plans = {plan.code: plan for plan in plans}
         self.subscriptions: dict[UUID, Subscription] = {}
+        self.usage_records: dict[UUID, UsageRecord] = {}
+        self.usage_counters: dict[tuple[UUID, datetime], int] = {}
+        self.thresholds_sent: set[tuple[UUID, datetime, str, int]] = set()
         self.messaging = InMemoryMessaging()
 
     def __call__(self) -> InMemorySubscriptionUnitOfWork:
@@ -55,6 +102,13 @@ class InMemorySubscriptionUnitOfWork(InMemoryUnitOfWork):
         self._subscriptions = copy.deepcopy(self._store.subscriptions)
         self.plans = InMemoryPlanRepository(self._store.plans)
         self.subscriptions = InMemorySubscriptionRepository(self._subscriptions)
+        self._usage = (
+            dict(self._store.usage_records),
+            dict(self._store.usage_counters),
+            set(self._store.thresholds_sent),
+        )
+        self.usage = InMemoryUsageRepository(*self._usage)
 
     def _apply(self) -> None:
         self._store.subscriptions = self._subscriptions
+        self._store.usage_records, self._store.usage_counters, self._store.thresholds_sent = self._usage

@@ -9,16 +9,49 @@ from fastapi import FastAPI
 from nocturna_platform.ids import uuid7
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_subscription.api.routes import router
-from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.api import admin, billing, routes
+from nocturna_subscription.application.change_plan import (
+    CancelSubscriptionHandler,
+    DowngradeSubscriptionHandler,
+)
+from nocturna_subscription.application.close_account import CloseAccountHandler
+from nocturna_subscription.application.grant_plan import GrantPlanHandler
+from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
+from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
+from nocturna_subscription.application.queries import (
+    GetMySubscriptionHandler,
+    GetMyUsageHandler,
+    ListPlansHandler,
+    SearchSubscriptionsHandler,
+)
+from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
+from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
-from nocturna_subscription.consumers import user_registered
+from nocturna_subscription.consumers import chart_calculated, user_deleted, user_registered
+from nocturna_subscription.domain.billing import BillingProvider
+from nocturna_subscription.infrastructure.billing_store import BillingInfoCipher
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
+from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
+from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
 from nocturna_subscription.infrastructure.tables import MESSAGING, SCHEMA
-from nocturna_subscription.settings import SubscriptionSettings
+from nocturna_subscription.settings import BillingSettings, SubscriptionSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _stripe(settings: BillingSettings) -> StripeBillingProvider | None:
+    if settings.stripe_api_key is None or settings.stripe_webhook_secret is None:
+        return None
+    return StripeBillingProvider(
+        api_key=settings.stripe_api_key.get_secret_value(),
+        webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+        prices=settings.stripe_prices,
+        success_url=settings.success_url,
+        cancel_url=settings.cancel_url,
+        tolerance_seconds=settings.webhook_tolerance_seconds,
+    )
 
 
 class SubscriptionService:
@@ -28,12 +61,47 @@ class SubscriptionService:
         assert shell.session_factory is not None
         messaging = shell.messaging
         assert messaging is not None
-        uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock)
+        cipher = BillingInfoCipher(
+            settings.billing.encryption_key.get_secret_value(), settings.billing.encryption_key_id
+        )
+        uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock, cipher=cipher)
+        sandbox = SandboxBillingProvider(
+            settings.billing.sandbox_webhook_secret.get_secret_value(),
+            settings.billing.public_base_url,
+            settings.billing.webhook_tolerance_seconds,
+        )
+        stripe = _stripe(settings.billing)
+        # Webhooks of every configured provider are accepted (subscriptions keep their provider across a switch)
+        providers: dict[str, BillingProvider] = {sandbox.name: sandbox}
+        if stripe is not None:
+            providers[stripe.name] = stripe
+        provider = providers[settings.billing.provider]
+        process_webhook = ProcessBillingWebhookHandler(uow, providers, shell.clock)
         self.use_cases = SubscriptionUseCases(
             start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
             get_my_subscription=GetMySubscriptionHandler(uow),
             list_plans=ListPlansHandler(uow),
+            record_chart_usage=RecordChartUsageHandler(uow, shell.clock),
+            get_my_usage=GetMyUsageHandler(uow, shell.clock),
+            add_plan=AddPlanHandler(uow),
+            retire_plan=RetirePlanHandler(uow, shell.clock),
+            start_checkout=StartCheckoutHandler(uow, provider, shell.clock, uuid7),
+            process_billing_webhook=process_webhook,
+            cancel_subscription=CancelSubscriptionHandler(uow, provider, shell.clock),
+            downgrade_subscription=DowngradeSubscriptionHandler(uow, provider, shell.clock),
+            close_account=CloseAccountHandler(uow, provider, shell.clock),
+            grant_plan=GrantPlanHandler(uow, shell.clock),
+            search_subscriptions=SearchSubscriptionsHandler(uow),
+            sandbox=SandboxBillingHandler(uow, sandbox, process_webhook, shell.clock, uuid7)
+            if settings.billing.provider == "sandbox"
+            else None,
         )
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
-        self.app: FastAPI = shell.create_app(title="Nocturna subscription", version="1.0.0", routers=[router])
+        user_deleted.subscribe(messaging.subscriptions, self.use_cases.close_account)
+        chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
+        self.app: FastAPI = shell.create_app(
+            title="Nocturna subscription",
+            version="1.0.0",
+            routers=[routes.router, billing.router, admin.router],
+        )
         self.app.state.use_cases = self.use_cases

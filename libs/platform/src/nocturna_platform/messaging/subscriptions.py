@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar, cast
 
 from faststream import AckPolicy
-from faststream.rabbit import RabbitBroker
+from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
@@ -54,6 +54,9 @@ class EventSubscriptions:
         self._broker.subscriber(
             queue,
             self._topology.exchange,
+            # Without a prefetch limit the broker pushes the whole backlog and every message becomes a
+            # concurrent task: the connection pool then times out and messages dead-letter under load.
+            channel=Channel(prefetch_count=self._topology.settings.prefetch),
             ack_policy=AckPolicy.MANUAL,
             title=queue.name,
             description=f"{consumer} consumes {event_type.event_type}; dead letters go to {queue.name}.dlq",

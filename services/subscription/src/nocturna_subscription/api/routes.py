@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
-from nocturna_subscription.domain.subscriptions import Entitlements, Plan
+from nocturna_subscription.domain.subscriptions import Entitlements, Plan, Subscription
+from nocturna_subscription.domain.usage import Usage
 
 router = APIRouter(tags=["subscriptions"])
 
@@ -35,8 +36,8 @@ class EntitlementsView(BaseModel):
 
 
 class PriceView(BaseModel):
-    amount_minor: int
-    currency: str
+    amount_minor: int = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
     interval: Literal["month", "year"]
 
 
@@ -77,6 +78,18 @@ class SubscriptionView(BaseModel):
     cancel_at_period_end: bool
     entitlements: EntitlementsView
 
+    @classmethod
+    def of(cls, subscription: Subscription) -> SubscriptionView:
+        return cls(
+            plan=PlanRef(code=subscription.plan.code, name=subscription.plan.name),
+            status=subscription.status,
+            current_period=Period(
+                start=subscription.current_period_start, end=subscription.current_period_end
+            ),
+            cancel_at_period_end=subscription.cancel_at_period_end,
+            entitlements=EntitlementsView.of(subscription.plan.entitlements),
+        )
+
 
 @router.get("/api/v1/plans", response_model=PlanList)
 async def list_plans(use_cases: UseCases) -> PlanList:
@@ -88,10 +101,29 @@ async def my_subscription(principal: CurrentPrincipal, use_cases: UseCases) -> S
     subscription = await use_cases.get_my_subscription(principal.subject)
     if subscription is None:
         raise Problem(404, "not_found", "No subscription yet", "A new account gets its plan within seconds.")
-    return SubscriptionView(
-        plan=PlanRef(code=subscription.plan.code, name=subscription.plan.name),
-        status=subscription.status,
-        current_period=Period(start=subscription.current_period_start, end=subscription.current_period_end),
-        cancel_at_period_end=subscription.cancel_at_period_end,
-        entitlements=EntitlementsView.of(subscription.plan.entitlements),
-    )
+    return SubscriptionView.of(subscription)
+
+
+class ChartsUsage(BaseModel):
+    used: int
+    limit: int | None
+
+
+class UsageView(BaseModel):
+    period: Period
+    charts: ChartsUsage
+
+    @classmethod
+    def of(cls, usage: Usage) -> UsageView:
+        return cls(
+            period=Period(start=usage.period.start, end=usage.period.end),
+            charts=ChartsUsage(used=usage.used, limit=usage.limit),
+        )
+
+
+@router.get("/api/v1/usage/me", response_model=UsageView)
+async def my_usage(principal: CurrentPrincipal, use_cases: UseCases) -> UsageView:
+    usage = await use_cases.get_my_usage(principal.subject)
+    if usage is None:
+        raise Problem(404, "not_found", "No subscription yet", "A new account gets its plan within seconds.")
+    return UsageView.of(usage)

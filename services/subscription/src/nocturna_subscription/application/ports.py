@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Self
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from nocturna_contracts.event import Event
 from nocturna_platform.messaging.meta import EventMeta
 
-from nocturna_subscription.domain.subscriptions import Plan, Subscription
+from nocturna_subscription.domain.billing import BillingInfo, Checkout
+from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
+from nocturna_subscription.domain.usage import UsageRecord
 
 
 class PlanRepository(Protocol):
@@ -16,11 +20,79 @@ class PlanRepository(Protocol):
 
     async def list_active(self) -> list[Plan]: ...
 
+    async def add(self, plan: Plan) -> None: ...
+
+    async def retire(self, code: str, at: datetime) -> None: ...
+
 
 class SubscriptionRepository(Protocol):
-    async def for_user(self, user_id: UUID) -> Subscription | None: ...
+    async def for_user(self, user_id: UUID, *, lock: bool = False) -> Subscription | None:
+        """`lock` holds the row until commit, so concurrent changes of one subscription serialise."""
+        ...
 
     async def add(self, subscription: Subscription) -> None: ...
+
+    async def save(self, subscription: Subscription) -> None: ...
+
+    async def search(
+        self, *, query: str | None, plan_code: str | None, status: str | None, after: UUID | None, limit: int
+    ) -> list[Subscription]: ...
+
+
+class BillingCustomerRepository(Protocol):
+    """Billing info, encrypted at rest by the adapter."""
+
+    async def get(self, user_id: UUID) -> BillingInfo | None: ...
+
+    async def put(self, user_id: UUID, info: BillingInfo, now: datetime) -> None: ...
+
+    async def erase(self, user_id: UUID) -> None: ...
+
+
+class CheckoutRepository(Protocol):
+    async def add(self, checkout: Checkout) -> None: ...
+
+    async def get(self, checkout_id: UUID) -> Checkout | None: ...
+
+    async def save(self, checkout: Checkout) -> None: ...
+
+
+class WebhookLog(Protocol):
+    """Provider webhooks stored before processing; one processing per provider event id."""
+
+    async def store(self, provider: str, event_id: str, payload: str, received_at: datetime) -> None: ...
+
+    async def claim_unprocessed(self, provider: str, event_id: str) -> bool: ...
+
+    async def mark_processed(
+        self, provider: str, event_id: str, user_id: UUID | None, outcome: str, now: datetime
+    ) -> None: ...
+
+    async def erase_payloads_of(self, user_id: UUID) -> None: ...
+
+
+class UsageRepository(Protocol):
+    async def record(self, record: UsageRecord) -> bool:
+        """Store one usage record; False when its event id is recorded already (unique key)."""
+        ...
+
+    async def increment(self, user_id: UUID, period: BillingPeriod) -> int:
+        """Add one chart to the user's counter for `period` atomically; returns the new count."""
+        ...
+
+    async def count(self, user_id: UUID, period: BillingPeriod) -> int: ...
+
+    async def mark_threshold_sent(
+        self, user_id: UUID, period: BillingPeriod, quota: str, percent: int
+    ) -> bool:
+        """Remember that a threshold was announced for the period; False when it was already."""
+        ...
+
+
+class SandboxWebhooks(Protocol):
+    """The sandbox provider's signing side: what its simulated checkout page uses to report a result."""
+
+    def signed(self, event: Mapping[str, Any], now: datetime) -> tuple[bytes, dict[str, str]]: ...
 
 
 class SubscriptionUnitOfWork(Protocol):
@@ -29,6 +101,18 @@ class SubscriptionUnitOfWork(Protocol):
 
     @property
     def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    @property
+    def billing_customers(self) -> BillingCustomerRepository: ...
+
+    @property
+    def checkouts(self) -> CheckoutRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookLog: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -17,6 +17,7 @@ from nocturna_subscription.domain.subscriptions import FREE_PLAN, Subscription
 @dataclass(frozen=True)
 class StartFreeSubscription:
     user_id: UUID
+    email_verified: bool = False
 
 
 class StartFreeSubscriptionHandler:
@@ -41,7 +42,11 @@ class StartFreeSubscriptionHandler:
                 if plan is None:
                     raise LookupError("the free plan is missing from the catalogue")
                 subscription = Subscription.start_free(
-                    subscription_id=self._new_id(), user_id=command.user_id, plan=plan, now=self._clock()
+                    subscription_id=self._new_id(),
+                    user_id=command.user_id,
+                    plan=plan,
+                    now=self._clock(),
+                    email_verified=command.email_verified,
                 )
                 await uow.subscriptions.add(subscription)
                 uow.publish(subscription_changed(subscription), cause=meta)

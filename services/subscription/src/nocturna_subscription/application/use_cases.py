@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nocturna_subscription.application.queries import GetMySubscriptionHandler, ListPlansHandler
+from nocturna_subscription.application.change_plan import (
+    CancelSubscriptionHandler,
+    DowngradeSubscriptionHandler,
+)
+from nocturna_subscription.application.close_account import CloseAccountHandler
+from nocturna_subscription.application.grant_plan import GrantPlanHandler
+from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
+from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
+from nocturna_subscription.application.queries import (
+    GetMySubscriptionHandler,
+    GetMyUsageHandler,
+    ListPlansHandler,
+    SearchSubscriptionsHandler,
+)
+from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
+from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 
 
@@ -13,3 +29,15 @@ class SubscriptionUseCases:
     start_free_subscription: StartFreeSubscriptionHandler
     get_my_subscription: GetMySubscriptionHandler
     list_plans: ListPlansHandler
+    record_chart_usage: RecordChartUsageHandler
+    get_my_usage: GetMyUsageHandler
+    add_plan: AddPlanHandler
+    retire_plan: RetirePlanHandler
+    start_checkout: StartCheckoutHandler
+    process_billing_webhook: ProcessBillingWebhookHandler
+    cancel_subscription: CancelSubscriptionHandler
+    downgrade_subscription: DowngradeSubscriptionHandler
+    close_account: CloseAccountHandler
+    grant_plan: GrantPlanHandler
+    search_subscriptions: SearchSubscriptionsHandler
+    sandbox: SandboxBillingHandler | None

@@ -14,6 +14,6 @@ from nocturna_subscription.application.start_free_subscription import (
 
 def subscribe(subscriptions: EventSubscriptions, handler: StartFreeSubscriptionHandler) -> None:
     async def on_user_registered(event: UserRegistered, meta: EventMeta) -> None:
-        await handler(StartFreeSubscription(user_id=event.user_id), meta)
+        await handler(StartFreeSubscription(user_id=event.user_id, email_verified=event.email_verified), meta)
 
     subscriptions.on(UserRegistered, on_user_registered)
