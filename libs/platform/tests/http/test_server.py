@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
 
 import httpx
+from nocturna_platform.testing.service_processes import free_port
 
 SERVICE = textwrap.dedent(
     """
@@ -48,13 +48,6 @@ SERVICE = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _wait_until_live(base_url: str, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -68,7 +61,7 @@ def _wait_until_live(base_url: str, process: subprocess.Popen[str]) -> None:
 
 
 def test_serve_logs_through_our_handler_and_exits_cleanly_on_sigterm() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", SERVICE.replace("{port}", str(port))],
         # The probe logs at INFO whatever a session fixture (`test_env`) exported into this process.
