@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+import uvloop
 from fastapi import FastAPI
 
 from nocturna_platform.http.server import serve
@@ -40,7 +40,8 @@ def run_cli(
     args = parser.parse_args(argv)
     service = build()
     command = args.command or "serve"
-    asyncio.run(_dispatch(service, command, args, extra or {}))
+    # uvloop, as `uvicorn.run` would pick: `serve` runs uvicorn inside our own loop, so we choose it here.
+    uvloop.run(_dispatch(service, command, args, extra or {}))
 
 
 async def _dispatch(

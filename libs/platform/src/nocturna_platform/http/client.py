@@ -61,7 +61,7 @@ def _trusted(address: str, trusted_proxies: Sequence[Network]) -> bool:
     return any(parsed in network for network in trusted_proxies)
 
 
-def _request_client(request: Request) -> ClientInfo:
+async def _request_client(request: Request) -> ClientInfo:  # async: a plain def runs in a worker thread
     return client_info(request, request.app.state.settings.http.trusted_proxies)
 
 

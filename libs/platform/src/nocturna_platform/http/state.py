@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 
 
-def from_app_state(attribute: str) -> Callable[[Request], Any]:
-    """`Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]`: the annotation gives the type."""
+def from_app_state(attribute: str) -> Callable[[Request], Awaitable[Any]]:
+    """`Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]`: the annotation gives the type.
 
-    def dependency(request: Request) -> Any:
+    Async although it awaits nothing: FastAPI runs a plain `def` dependency in a worker thread, per request.
+    """
+
+    async def dependency(request: Request) -> Any:
         return getattr(request.app.state, attribute)
 
     return dependency
