@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import httpx
 from fastapi import FastAPI
 from nocturna_platform.shell import ServiceShell
@@ -16,16 +18,21 @@ class GatewayService:
         settings = settings or GatewaySettings()
         self.shell = shell = ServiceShell(settings, uses_broker=False)
         proxy = settings.proxy
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(proxy.read_timeout_seconds, connect=proxy.connect_timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=proxy.max_connections,
-                max_keepalive_connections=proxy.max_keepalive_connections,
-            ),
-            follow_redirects=False,
+        limits = httpx.Limits(
+            max_connections=math.ceil(proxy.max_connections / proxy.pools),
+            max_keepalive_connections=math.ceil(proxy.max_keepalive_connections / proxy.pools),
         )
-        shell.on_stop(self.client.aclose)
-        self.proxy = UpstreamProxy(self.client, RouteTable.from_settings(settings.upstreams))
+        self.clients = [
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(proxy.read_timeout_seconds, connect=proxy.connect_timeout_seconds),
+                limits=limits,
+                follow_redirects=False,
+            )
+            for _ in range(proxy.pools)
+        ]
+        for client in self.clients:
+            shell.on_stop(client.aclose)
+        self.proxy = UpstreamProxy(self.clients, RouteTable.from_settings(settings.upstreams))
         self.app: FastAPI = shell.create_app(
             title="Nocturna gateway", version="1.0.0", routers=[proxy_router(self.proxy)]
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 import httpx
 from fastapi import APIRouter, Request
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.observability.context import current_request_id
 from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from nocturna_gateway.routing import RouteTable
 
@@ -27,14 +30,19 @@ HOP_BY_HOP = frozenset(
 )
 REPLACED_ON_FORWARD = HOP_BY_HOP | {"x-request-id", "x-forwarded-for"}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+BUFFERED_BODY_BYTES = 65_536
+"""Answers up to this size (with a known length) are read whole: streaming costs a task per response."""
 
 
 class UpstreamProxy:
-    def __init__(self, client: httpx.AsyncClient, routes: RouteTable) -> None:
-        self._client = client
+    """Forwards over several small connection pools in turn: httpcore checks every pooled connection (a
+    `poll` each) on every request and release, so one large pool costs CPU in proportion to its size."""
+
+    def __init__(self, clients: Sequence[httpx.AsyncClient], routes: RouteTable) -> None:
+        self._clients = itertools.cycle(clients)
         self._routes = routes
 
-    async def forward(self, request: Request) -> StreamingResponse:
+    async def forward(self, request: Request) -> Response:
         upstream = self._routes.upstream_for(request.url.path)
         if upstream is None:
             raise Problem(404, "not_found", "Not found", "No service serves this path.")
@@ -44,15 +52,16 @@ class UpstreamProxy:
             headers.append(("x-request-id", request_id))
         if request.client is not None:
             headers.append(("x-forwarded-for", request.client.host))
-        upstream_request = self._client.build_request(
+        client = next(self._clients)
+        upstream_request = client.build_request(
             request.method,
             upstream + request.url.path,
             params=request.url.query.encode() if request.url.query else None,
             headers=headers,
-            content=request.stream(),
+            content=request.stream() if _has_body(request) else None,
         )
         try:
-            response = await self._client.send(upstream_request, stream=True)
+            response = await client.send(upstream_request, stream=True)
         except httpx.TimeoutException as error:
             raise Problem(
                 504, "upstream_timeout", "Upstream timed out", "The service did not answer in time."
@@ -61,18 +70,35 @@ class UpstreamProxy:
             raise Problem(
                 503, "upstream_unavailable", "Service unavailable", "The service cannot be reached."
             ) from error
+        answer_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+        if request.method != "HEAD" and _is_small(response):
+            try:
+                body = b"".join([chunk async for chunk in response.aiter_raw()])  # as sent: still encoded
+            finally:
+                await response.aclose()
+            return Response(body, status_code=response.status_code, headers=answer_headers)
         return StreamingResponse(
             response.aiter_raw(),
             status_code=response.status_code,
-            headers={k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP},
+            headers=answer_headers,
             background=BackgroundTask(response.aclose),
         )
+
+
+def _has_body(request: Request) -> bool:
+    """Without this a GET would go upstream with `Transfer-Encoding: chunked` and an empty body."""
+    return "content-length" in request.headers or "transfer-encoding" in request.headers
+
+
+def _is_small(response: httpx.Response) -> bool:
+    length = response.headers.get("content-length", "")
+    return length.isdigit() and int(length) <= BUFFERED_BODY_BYTES
 
 
 def proxy_router(proxy: UpstreamProxy) -> APIRouter:
     router = APIRouter()
 
-    async def forward(request: Request) -> StreamingResponse:
+    async def forward(request: Request) -> Response:
         return await proxy.forward(request)
 
     for prefix in ("/api/v1/{path:path}", "/.well-known/{path:path}"):

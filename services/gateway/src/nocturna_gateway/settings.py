@@ -14,10 +14,13 @@ class UpstreamSettings(BaseModel):
 
 
 class ProxySettings(BaseModel):
+    """Connection limits are totals, shared evenly by `pools` connection pools used in turn."""
+
     connect_timeout_seconds: float = Field(default=1.0, gt=0)
     read_timeout_seconds: float = Field(default=15.0, gt=0)
     max_connections: int = Field(default=200, ge=1)
     max_keepalive_connections: int = Field(default=50, ge=1)
+    pools: int = Field(default=8, ge=1, le=64)
 
 
 class GatewaySettings(ServiceSettings):
