@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: install lock lint test test-fast run migrate seed docs clean
+.PHONY: install lock lint test test-fast run migrate seed docs bench clean
 
 install: $(VENV)/.installed
 
@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p nocturna_contracts -p nocturna_platform -p nocturna_auth -p nocturna_chart -p nocturna_subscription -p nocturna_geocoding -p nocturna_gateway
-	$(BIN)/mypy scripts/asyncapi.py
+	$(BIN)/mypy scripts/asyncapi.py bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m nocturna_contracts.schemas check
 
@@ -45,6 +45,9 @@ seed: install
 
 docs: install
 	$(BIN)/python scripts/asyncapi.py write
+
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

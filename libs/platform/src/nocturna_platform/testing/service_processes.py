@@ -32,29 +32,27 @@ def migrate(services: Sequence[str], env: Mapping[str, str], cwd: Path | None = 
 @contextmanager
 def running_services(
     ports: Mapping[str, int], env: Mapping[str, str], logs: Path, cwd: Path | None = None, timeout: float = 60
-) -> Iterator[None]:
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """Serve each service on its port (output to `<logs>/<service>.log`) until ready; stop them on exit."""
     logs.mkdir(parents=True, exist_ok=True)
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     with ExitStack() as files:
         try:
             for service, port in ports.items():
                 log = files.enter_context((logs / f"{service}.log").open("wb"))
-                processes.append(
-                    subprocess.Popen(  # noqa: S603 - our own service module
-                        service_command(service, "serve"),
-                        env={**env, "HTTP__PORT": str(port)},
-                        cwd=cwd,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
+                processes[service] = subprocess.Popen(  # noqa: S603 - our own service module
+                    service_command(service, "serve"),
+                    env={**env, "HTTP__PORT": str(port)},
+                    cwd=cwd,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             _wait_ready(ports, timeout, logs)
-            yield
+            yield processes
         finally:
-            for process in processes:
+            for process in processes.values():
                 process.terminate()
-            for process in processes:
+            for process in processes.values():
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:

@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (`make bench`): they print figures and assert nothing."""

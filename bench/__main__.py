@@ -1,0 +1,67 @@
+"""`python -m bench [outbox] [latency] [gateway]`: the platform's benchmarks (all three by default).
+
+They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
+removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Sequence
+from time import perf_counter
+
+from nocturna_platform.settings import ServiceSettings
+from nocturna_platform.testing.infrastructure import Infrastructure
+from nocturna_platform.testing.isolated_run import isolated_run
+from nocturna_platform.testing.service_processes import migrate
+
+from bench import delivery_latency, gateway_overhead, outbox_throughput
+from bench.producer import SCHEMA
+
+BENCHMARKS = ("outbox", "latency", "gateway")
+DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
+"""Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("benchmarks", nargs="*", metavar="{outbox,latency,gateway}")
+    parser.add_argument("--events", type=int, default=20_000, help="outbox backlog to publish")
+    parser.add_argument(
+        "--latency-events", type=int, default=300, help="events timed from commit to consumer"
+    )
+    parser.add_argument("--latency-rate", type=float, default=50.0, help="events committed per second")
+    parser.add_argument("--connections", type=int, default=32, help="gateway load: keep-alive connections")
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="gateway load: seconds measured per target"
+    )
+    parser.add_argument("--warmup", type=float, default=2.0, help="gateway load: warm-up seconds per target")
+    args = parser.parse_args(argv)
+    chosen = args.benchmarks or list(BENCHMARKS)
+    if unknown := sorted(set(chosen) - set(BENCHMARKS)):
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+
+    started = perf_counter()
+    with Infrastructure.acquire() as infrastructure, isolated_run(infrastructure, label="bench") as run:
+        os.environ.update(run.env(**DEPLOYED_SETTINGS))
+        load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(
+            f"bench run {run.run_id} on {os.cpu_count()} cores (load average before: {load}); "
+            f"exchange {run.exchange}"
+        )
+        migrate([SCHEMA], {**os.environ, "LOG__LEVEL": "WARNING"})
+        settings = ServiceSettings(service_name=SCHEMA)
+        if "outbox" in chosen:
+            asyncio.run(outbox_throughput.run(settings, args.events))
+        if "latency" in chosen:
+            asyncio.run(delivery_latency.run(settings, args.latency_events, args.latency_rate))
+        if "gateway" in chosen:
+            gateway_overhead.run(os.environ, args.connections, args.seconds, args.warmup)
+    print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Turning samples into the lines a benchmark prints."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def percentile(samples: Sequence[float], percent: float) -> float:
+    """Nearest-rank percentile: the smallest sample with at least `percent` % of the samples at or below it."""
+    ordered = sorted(samples)
+    rank = max(math.ceil(percent / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def milliseconds(samples_seconds: Sequence[float], points: Sequence[float] = (50, 95, 99)) -> str:
+    parts = [f"p{point:g} {percentile(samples_seconds, point) * 1000:.1f}" for point in points]
+    return " · ".join([*parts, f"max {max(samples_seconds) * 1000:.1f} ms"])
+
+
+def verdict(value: float, target: float, *, at_most: bool = False) -> str:
+    met = value <= target if at_most else value >= target
+    return "meets the target" if met else "MISSES the target"
