@@ -6,7 +6,6 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Self
 from uuid import UUID
 
 from nocturna_auth.application.session_tokens import IssuedTokens
@@ -19,6 +18,7 @@ from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.users import User
 from nocturna_contracts.event import Event
+from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
 
 
 class FakePasswordHasher:
@@ -144,13 +144,14 @@ class InMemoryServiceClientRepository:
             self._clients[client.id] = copy.deepcopy(client)
 
 
-class InMemoryAuthUnitOfWork:
+class InMemoryAuthUnitOfWork(InMemoryUnitOfWork):
     """Works on a copy of the store; `commit` makes the copy the store and records the published events."""
 
     def __init__(self, store: InMemoryAuthStore) -> None:
+        super().__init__(store.messaging)
         self._store = store
 
-    async def __aenter__(self) -> Self:
+    def _begin(self) -> None:
         self._users = copy.deepcopy(self._store.users)
         self._sessions = copy.deepcopy(self._store.sessions)
         self._api_keys = copy.deepcopy(self._store.api_keys)
@@ -165,22 +166,12 @@ class InMemoryAuthUnitOfWork:
         self._emails = list(self._store.emails)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(self._tokens)
         self.outgoing_emails = InMemoryOutgoingEmails(self._emails, self._store.now)
-        self._pending: list[Event] = []
-        return self
 
-    async def __aexit__(self, *args: object) -> None:
-        self._pending = []
-
-    def publish(self, event: Event) -> None:
-        self._pending.append(event)
-
-    async def commit(self) -> None:
+    def _apply(self) -> None:
         self._store.users, self._store.sessions = self._users, self._sessions
         self._store.api_keys = self._api_keys
         self._store.refresh_tokens, self._store.service_clients = self._refresh_tokens, self._service_clients
         self._store.tokens, self._store.emails = self._tokens, self._emails
-        self._store.published.extend(self._pending)
-        self._pending = []
 
     def _cascade(self, user_id: UUID) -> None:
         rows: list[dict[UUID, Session] | dict[UUID, ApiKey]] = [self._sessions, self._api_keys]
@@ -201,7 +192,12 @@ class InMemoryAuthStore:
         self.service_clients: dict[UUID, ServiceClient] = {}
         self.tokens: dict[UUID, OneTimeToken] = {}
         self.emails: list[tuple[datetime, EmailMessage]] = []
-        self.published: list[Event] = []
+        self.messaging = InMemoryMessaging()
+
+    @property
+    def published(self) -> list[Event]:
+        """Events of committed units of work, in order."""
+        return self.messaging.published
 
     def clock(self) -> datetime:
         """The store's `now`, as the handlers' clock: tests move time by setting `now`."""

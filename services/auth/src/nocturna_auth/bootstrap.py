@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from nocturna_platform.ids import uuid7
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.security.verifier import TokenVerifier
 from nocturna_platform.shell import Persistence, ServiceShell
 
@@ -65,7 +66,7 @@ from nocturna_auth.infrastructure.login_limiter import RedisLoginAttemptLimiter
 from nocturna_auth.infrastructure.maintenance import AuthMaintenance
 from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
 from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
-from nocturna_auth.infrastructure.signing_keys import JwtAccessTokenIssuer, KeyEncryption, SqlSigningKeyStore
+from nocturna_auth.infrastructure.signing_keys import JwtAccessTokenIssuer, SqlSigningKeyStore
 from nocturna_auth.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_auth.infrastructure.unit_of_work import SqlAuthUnitOfWork
 from nocturna_auth.settings import AuthSettings
@@ -109,7 +110,10 @@ class AuthService:
         reload_after = timedelta(seconds=issuing.key_reload_seconds)
         self.signing_keys = keys = SqlSigningKeyStore(
             shell.session_factory,
-            KeyEncryption(issuing.key_encryption_key.get_secret_value(), issuing.key_encryption_key_id),
+            AesGcmSealer(
+                {issuing.key_encryption_key_id: issuing.key_encryption_key.get_secret_value()},
+                issuing.key_encryption_key_id,
+            ),
             shell.clock,
             KeyRotationPolicy(
                 rotate_after=timedelta(days=issuing.key_rotation_days),

@@ -12,12 +12,13 @@ from nocturna_auth.domain.sessions import Session
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
 from nocturna_auth.domain.users import User
 from nocturna_auth.infrastructure.maintenance import AuthMaintenance
-from nocturna_auth.infrastructure.signing_keys import KeyEncryption, SqlSigningKeyStore
+from nocturna_auth.infrastructure.signing_keys import SqlSigningKeyStore
 from nocturna_auth.infrastructure.tables import MESSAGING
 from nocturna_auth.infrastructure.unit_of_work import SqlAuthUnitOfWork
 from nocturna_auth.settings import DEVELOPMENT_KEY
 from nocturna_platform.db.engine import create_session_factory
 from nocturna_platform.ids import uuid7
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.testing.infrastructure import Infrastructure
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,7 +50,7 @@ def _maintenance(
 ) -> AuthMaintenance:
     factory = create_session_factory(engine)
     keys = SqlSigningKeyStore(
-        factory, KeyEncryption(DEVELOPMENT_KEY, "dev"), clock, POLICY, timedelta(minutes=1)
+        factory, AesGcmSealer({"dev": DEVELOPMENT_KEY}, "dev"), clock, POLICY, timedelta(minutes=1)
     )
     return AuthMaintenance(keys, factory, clock, interval=interval, reuse_grace=GRACE)
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nocturna_auth.__main__ import main
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
-from nocturna_auth.infrastructure.signing_keys import KeyEncryption, SqlSigningKeyStore
+from nocturna_auth.infrastructure.signing_keys import SqlSigningKeyStore
 from nocturna_auth.settings import DEVELOPMENT_KEY
 from nocturna_platform.db.engine import create_session_factory
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.testing.infrastructure import Infrastructure
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,7 +51,7 @@ async def keys_database(own_database: AsyncEngine) -> AsyncEngine:
 
 def _replica(engine: AsyncEngine, clock: Clock) -> SqlSigningKeyStore:
     return SqlSigningKeyStore(
-        create_session_factory(engine), KeyEncryption(DEVELOPMENT_KEY, "dev"), clock, POLICY, RELOAD
+        create_session_factory(engine), AesGcmSealer({"dev": DEVELOPMENT_KEY}, "dev"), clock, POLICY, RELOAD
     )
 
 

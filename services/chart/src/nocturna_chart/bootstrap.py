@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
 from nocturna_chart.api import charts
@@ -25,7 +26,6 @@ from nocturna_chart.consumers import subscription_changed, user_deleted
 from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.infrastructure.geocoding_client import HttpPlaceDirectory
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
-from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_chart.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_chart.settings import ChartSettings

@@ -11,10 +11,10 @@ from uuid import UUID, uuid4
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
-from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
 from nocturna_platform.messaging.meta import EventMeta
+from nocturna_platform.sealing import AesGcmSealer
 from sqlalchemy import func, select
 
 from services.chart.tests.conftest import ChartHarness

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from nocturna_platform.ids import uuid7
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
 from nocturna_subscription.api import admin, billing, routes
@@ -31,7 +32,6 @@ from nocturna_subscription.application.start_free_subscription import StartFreeS
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
 from nocturna_subscription.consumers import chart_calculated, user_deleted, user_registered
 from nocturna_subscription.domain.billing import BillingProvider
-from nocturna_subscription.infrastructure.billing_store import BillingInfoCipher
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
 from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
 from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
@@ -61,10 +61,11 @@ class SubscriptionService:
         assert shell.session_factory is not None
         messaging = shell.messaging
         assert messaging is not None
-        cipher = BillingInfoCipher(
-            settings.billing.encryption_key.get_secret_value(), settings.billing.encryption_key_id
+        keys = settings.billing
+        sealer = AesGcmSealer(
+            {keys.encryption_key_id: keys.encryption_key.get_secret_value()}, keys.encryption_key_id
         )
-        uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock, cipher=cipher)
+        uow = partial(SqlSubscriptionUnitOfWork, shell.session_factory, MESSAGING, shell.clock, sealer=sealer)
         sandbox = SandboxBillingProvider(
             settings.billing.sandbox_webhook_secret.get_secret_value(),
             settings.billing.public_base_url,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc.jwk import ECKey
 from nocturna_platform.ids import uuid7
+from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.security.jwks import parse_jwks
 from nocturna_platform.security.principal import SERVICE
 from nocturna_platform.security.signing import SigningKey, issue_access_token
@@ -28,24 +26,13 @@ from nocturna_auth.domain.users import User
 from nocturna_auth.infrastructure.tables import SigningKeyRow
 from nocturna_auth.settings import TokenIssuingSettings
 
-NONCE_BYTES = 12
 VERIFICATION_CACHE_SECONDS = 60.0
 ROTATION_LOCK = 0x6E6F_6374_6B65_7973  # pg advisory lock id ("noctkeys"): one rotation at a time
 
 
-class KeyEncryption:
-    """AES-GCM with the key id bound as associated data, so a ciphertext cannot move between keys."""
-
-    def __init__(self, key_b64: str, key_id: str) -> None:
-        self._aes = AESGCM(base64.b64decode(key_b64))
-        self.key_id = key_id
-
-    def encrypt(self, plaintext: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aes.encrypt(nonce, plaintext, self.key_id.encode())
-
-    def decrypt(self, ciphertext: bytes) -> bytes:
-        return self._aes.decrypt(ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:], self.key_id.encode())
+def _context(encryption_key_id: str) -> bytes:
+    """The encryption key id is the associated data, so a private key cannot move between key ids."""
+    return encryption_key_id.encode()
 
 
 class SqlSigningKeyStore:
@@ -58,13 +45,13 @@ class SqlSigningKeyStore:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        encryption: KeyEncryption,
+        sealer: AesGcmSealer,
         clock: Callable[[], datetime],
         policy: KeyRotationPolicy,
         reload_after: timedelta,
     ) -> None:
         self._session_factory = session_factory
-        self._encryption = encryption
+        self._sealer = sealer
         self._clock = clock
         self._policy = policy
         self._reload_after = reload_after
@@ -96,7 +83,10 @@ class SqlSigningKeyStore:
                 assert row is not None
             if self._current is None or self._current.kid != row.kid:
                 self._current = SigningKey.from_private_pem(
-                    self._encryption.decrypt(row.private_key_encrypted), kid=row.kid
+                    self._sealer.open(
+                        row.encryption_key_id, row.private_key_encrypted, _context(row.encryption_key_id)
+                    ),
+                    kid=row.kid,
                 )
             self._current_read_at = now
         return self._current
@@ -139,12 +129,14 @@ class SqlSigningKeyStore:
                     .where(col(SigningKeyRow.retired_at).is_(None))
                     .values(retired_at=now)
                 )
+                key_id = self._sealer.current_key_id
+                encryption_key_id, sealed = self._sealer.seal(created.private_pem(), _context(key_id))
                 session.add(
                     SigningKeyRow(
                         kid=created.kid,
                         public_jwk=json.dumps(created.public_jwk()),
-                        private_key_encrypted=self._encryption.encrypt(created.private_pem()),
-                        encryption_key_id=self._encryption.key_id,
+                        private_key_encrypted=sealed,
+                        encryption_key_id=encryption_key_id,
                         created_at=now,
                     )
                 )

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
 from nocturna_platform.messaging.tables import MessagingTables
+from nocturna_platform.sealing import AesGcmSealer
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +17,6 @@ from sqlmodel import col
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.sealed_charts import from_row, to_row
-from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.tables import ChartRow, EntitlementRow, UsageRow
 
 

@@ -6,11 +6,12 @@ import json
 from datetime import date, time
 from typing import Any
 
+from nocturna_platform.sealing import AesGcmSealer
+
 from nocturna_chart.domain.aspects import AspectType
 from nocturna_chart.domain.birth import BirthData
 from nocturna_chart.domain.charts import Chart, ChartOptions
 from nocturna_chart.domain.engine import HouseSystem
-from nocturna_chart.infrastructure.sealing import AesGcmSealer
 from nocturna_chart.infrastructure.tables import ChartRow
 
 

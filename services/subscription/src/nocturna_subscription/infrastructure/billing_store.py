@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from datetime import datetime
 from uuid import UUID
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nocturna_platform.ids import uuid7
+from nocturna_platform.sealing import AesGcmSealer
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,37 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nocturna_subscription.domain.billing import BillingInfo, Checkout
 from nocturna_subscription.infrastructure.tables import BillingCustomerRow, BillingWebhookRow, CheckoutRow
 
-NONCE_BYTES = 12
 WEBHOOKS = BillingWebhookRow.__table__  # type: ignore[attr-defined]
 
 
-class BillingInfoCipher:
-    """AES-256-GCM; the key id is associated data, so a ciphertext cannot be read under another key."""
-
-    def __init__(self, key_b64: str, key_id: str) -> None:
-        self._aes = AESGCM(base64.b64decode(key_b64))
-        self.key_id = key_id
-
-    def encrypt(self, plaintext: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aes.encrypt(nonce, plaintext, self.key_id.encode())
-
-    def decrypt(self, ciphertext: bytes, key_id: str) -> bytes:
-        if key_id != self.key_id:
-            raise LookupError(f"billing info is encrypted under unknown key {key_id!r}")
-        return self._aes.decrypt(ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:], key_id.encode())
+def _context(key_id: str) -> bytes:
+    """The key id is the associated data, so a ciphertext cannot be read under another key."""
+    return key_id.encode()
 
 
 class SqlBillingCustomerRepository:
-    def __init__(self, session: AsyncSession, cipher: BillingInfoCipher) -> None:
+    def __init__(self, session: AsyncSession, sealer: AesGcmSealer) -> None:
         self._session = session
-        self._cipher = cipher
+        self._sealer = sealer
 
     async def get(self, user_id: UUID) -> BillingInfo | None:
         row = await self._session.get(BillingCustomerRow, user_id)
         if row is None:
             return None
-        fields = json.loads(self._cipher.decrypt(row.ciphertext, row.key_id))
+        fields = json.loads(self._sealer.open(row.key_id, row.ciphertext, _context(row.key_id)))
         return BillingInfo(provider=row.provider, **fields)
 
     async def put(self, user_id: UUID, info: BillingInfo, now: datetime) -> None:
@@ -60,8 +45,9 @@ class SqlBillingCustomerRepository:
                 user_id=user_id, provider=info.provider, key_id="", ciphertext=b"", updated_at=now
             )
             self._session.add(row)
-        row.provider, row.key_id, row.updated_at = info.provider, self._cipher.key_id, now
-        row.ciphertext = self._cipher.encrypt(plaintext.encode())
+        key_id = self._sealer.current_key_id
+        row.key_id, row.ciphertext = self._sealer.seal(plaintext.encode(), _context(key_id))
+        row.provider, row.updated_at = info.provider, now
 
     async def erase(self, user_id: UUID) -> None:
         row = await self._session.get(BillingCustomerRow, user_id)

@@ -9,13 +9,13 @@ from uuid import UUID
 
 from nocturna_platform.db.unit_of_work import SqlUnitOfWork
 from nocturna_platform.messaging.tables import MessagingTables
+from nocturna_platform.sealing import AesGcmSealer
 from sqlalchemy import Text, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from nocturna_subscription.domain.subscriptions import Entitlements, Plan, Subscription
 from nocturna_subscription.infrastructure.billing_store import (
-    BillingInfoCipher,
     SqlBillingCustomerRepository,
     SqlCheckoutRepository,
     SqlWebhookLog,
@@ -165,15 +165,15 @@ class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
         tables: MessagingTables,
         clock: Callable[[], datetime],
         *,
-        cipher: BillingInfoCipher,
+        sealer: AesGcmSealer,
     ) -> None:
         super().__init__(session_factory, tables, clock)
-        self._cipher = cipher
+        self._sealer = sealer
 
     def _on_begin(self) -> None:
         self.plans = SqlPlanRepository(self.session)
         self.subscriptions = SqlSubscriptionRepository(self.session)
         self.usage = SqlUsageRepository(self.session, self._clock)
-        self.billing_customers = SqlBillingCustomerRepository(self.session, self._cipher)
+        self.billing_customers = SqlBillingCustomerRepository(self.session, self._sealer)
         self.checkouts = SqlCheckoutRepository(self.session)
         self.webhooks = SqlWebhookLog(self.session)
