@@ -20,7 +20,8 @@ VERSION_TABLE = "alembic_version"
 
 
 def run_migrations(metadata: MetaData, schema: str) -> None:
-    """Body of a service's `env.py`: creates its schema first, keeps the version table inside it."""
+    """Body of a service's `env.py`: creates its schema first (unless it exists: a per-service role that may
+    only use its own schema has no CREATE on the database), keeps the version table inside it."""
     config = context.config
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
@@ -32,8 +33,12 @@ def run_migrations(metadata: MetaData, schema: str) -> None:
         return True
 
     def do_run(connection: Connection) -> None:
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        connection.commit()
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        connection.commit()  # Alembic's transaction below must be its own, not this autobegun one
         context.configure(
             connection=connection,
             target_metadata=metadata,
