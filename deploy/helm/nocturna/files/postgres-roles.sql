@@ -3,7 +3,7 @@
 --
 --   psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -v role_prefix=nocturna_ \
 --        [-v auth_password=… -v chart_password=… -v subscription_password=… -v geocoding_password=…] \
---        -f deploy/postgres/roles.sql
+--        -f deploy/helm/nocturna/files/postgres-roles.sql
 --
 -- A password given sets (or rotates) that role's password; without one the role's password is left alone
 -- (an operator such as CloudNativePG manages it). Each role gets USAGE and CREATE on its schema: its
