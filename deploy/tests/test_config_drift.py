@@ -3,15 +3,17 @@ docker-compose.yml and the Helm chart provide (names; values are each deployment
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from nocturna_auth.settings import AuthSettings
+from nocturna_platform.settings import ServiceSettings
 
 from deploy.tests.chart_rendering import OVERLAYS, SERVICES, declared_values, named, render
-from deploy.tests.settings_env import environment_variables, uses, variables_of
+from deploy.tests.settings_env import SETTINGS, environment_variables, uses, variables_of
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables of the image itself (deploy/docker/entrypoint.sh), not of a settings class.
@@ -105,3 +107,48 @@ def test_compose_provides_exactly_the_settings(service: str) -> None:
     assert unset <= {name for name, var in expected.items() if var.optional}, (
         "only optional settings may be unset"
     )
+
+
+def _interpolate_defaults(value: str) -> str:
+    """Compose's `${VAR:-default}` as it resolves without a .env file."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", value)
+
+
+def _settings_from(
+    service: str, environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> ServiceSettings:
+    for name in variables_of(service):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return SETTINGS[service]()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_values_are_accepted_by_the_settings_class(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = _compose()["services"][service]["environment"]
+    provided = {
+        name: _interpolate_defaults(str(value))
+        for name, value in environment.items()
+        if value is not None and name not in IMAGE_VARIABLES
+    }
+    settings = _settings_from(service, provided, monkeypatch)
+    assert settings.service_name == service
+    assert settings.http.host == "0.0.0.0"
+    assert settings.redis_url.get_secret_value() == "redis://redis:6379/0"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_rendered_helm_values_are_accepted_by_the_settings_class(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifests = render("dev")
+    config = named(manifests, "ConfigMap", f"nocturna-{service}")["data"]
+    secret = named(manifests, "Secret", f"nocturna-{service}")["stringData"]
+    provided = {k: v for k, v in config.items() if k not in IMAGE_VARIABLES} | secret
+    settings = _settings_from(service, provided, monkeypatch)
+    assert settings.service_name == service
+    assert settings.environment == "development"
+    assert [str(network) for network in settings.http.trusted_proxies] == ["10.0.0.0/8"]
