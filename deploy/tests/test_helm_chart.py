@@ -10,12 +10,13 @@ from typing import Any
 import helm_python as helm
 import jsonschema
 import kubernetes_validate
+import promql_parser
 import pytest
 from nocturna_platform.http.metrics import ServiceMetrics
 from nocturna_platform.messaging.metrics import MessagingMetrics
 from prometheus_client import CollectorRegistry
 
-from deploy.tests import kubernetes_schemas
+from deploy.tests import kubernetes_schemas, prometheus_operator
 from deploy.tests.chart_rendering import (
     CHART,
     OVERLAYS,
@@ -49,6 +50,7 @@ def test_every_manifest_is_valid_against_the_kubernetes_schemas(overlay: str, ve
     for manifest in manifests:
         if manifest["kind"] in PROMETHEUS_OPERATOR_KINDS:
             assert manifest["apiVersion"] == "monitoring.coreos.com/v1"
+            prometheus_operator.validate(manifest)
             continue
         try:
             kubernetes_schemas.validate(manifest, version)
@@ -88,6 +90,17 @@ def test_values_schema_rejects_bad_values(bad: dict[str, Any], complaint: str) -
         pytest.raises(helm.HelmValuesError, match=re.escape(complaint)),
     ):
         chart.render(deep_merge(overlay_values("dev"), bad), name="nocturna", namespace="nocturna")
+
+
+def test_prometheus_operator_kinds_are_checked_strictly() -> None:
+    rule = named(render("prod"), "PrometheusRule", "nocturna")
+    rule["spec"]["groups"][0]["rules"][0]["expression"] = rule["spec"]["groups"][0]["rules"][0]["expr"]
+    with pytest.raises(ValueError, match=r"unknown fields: \.spec\.groups\[0\]\.rules\[0\]\.expression"):
+        prometheus_operator.validate(rule)
+    monitor = named(render("prod"), "ServiceMonitor", "nocturna")
+    monitor["spec"]["endpoints"][0]["interval"] = "half a minute"
+    with pytest.raises(ValueError, match="interval"):
+        prometheus_operator.validate(monitor)
 
 
 def test_default_values_refuse_to_render_without_secrets() -> None:
@@ -261,6 +274,8 @@ def test_alerts_cover_the_issue_and_use_metrics_the_services_export() -> None:
         "NocturnaHttpLatencyP99",
         "NocturnaPodRestarts",
     }
+    for expr in alerts.values():
+        promql_parser.parse(expr)  # raises on a syntax error
     exported = _exported_metrics()
     referenced = {name for expr in alerts.values() for name in METRIC_REFERENCE.findall(expr)}
     assert referenced - exported == {"kube_pod_container_status_restarts_total"}
@@ -283,6 +298,8 @@ def test_grafana_dashboard_is_valid_json_on_exported_metrics() -> None:
     assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
     dashboard = json.loads(config["data"]["nocturna.json"])
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    for expr in exprs:
+        promql_parser.parse(expr)
     referenced = {name for expr in exprs for name in METRIC_REFERENCE.findall(expr)}
     assert referenced - _exported_metrics() == {"kube_pod_container_status_restarts_total"}
     assert not of_kind(render("dev"), "ServiceMonitor")
