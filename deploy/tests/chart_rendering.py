@@ -39,7 +39,8 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 def overlay_values(name: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for file in OVERLAYS[name]:
-        values = deep_merge(values, yaml.safe_load((CHART / file).read_text()) or {})
+        # Parsed by Helm's own YAML reader, as `helm -f` would.
+        values = deep_merge(values, helm.values_from_yaml((CHART / file).read_text()) or {})
     return values
 
 
