@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: bench-geocoding bench-subscription install lock lint test test-fast run migrate seed docs bench clean
+.PHONY: bench-geocoding bench-subscription chart deploy-check install lock lint test test-fast run migrate seed docs bench clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,13 @@ test: lint
 
 test-fast: install
 	$(BIN)/pytest -m "not e2e"
+
+# The deployment files alone (chart, compose, Dockerfile, drift); `make chart VALUES=prod` prints the manifests.
+deploy-check: install
+	$(BIN)/pytest deploy/tests -m "not integration"
+
+chart: install
+	@$(BIN)/python -m deploy.tests.chart_rendering $(or $(VALUES),dev)
 
 run: install
 	scripts/run.sh

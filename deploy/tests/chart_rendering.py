@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,14 @@ def named(manifests: list[dict[str, Any]], kind: str, name: str) -> dict[str, An
     matches = [m for m in of_kind(manifests, kind) if m["metadata"]["name"] == name]
     assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
     return matches[0]
+
+
+def main(argv: list[str]) -> None:
+    """`python -m deploy.tests.chart_rendering prod`: the manifests of one configuration, like `helm template`."""
+    if len(argv) != 1 or argv[0] not in OVERLAYS:
+        raise SystemExit(f"usage: python -m deploy.tests.chart_rendering {{{'|'.join(OVERLAYS)}}}")
+    sys.stdout.write(yaml.safe_dump_all(render(argv[0]), sort_keys=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
