@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nocturna_platform.db.outages import is_database_outage
 from nocturna_platform.observability.context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -235,8 +236,21 @@ def _http_exception_problem(exc: HTTPException) -> Problem:
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    if is_database_outage(exc):
+        _logger.warning("database unavailable", exc_info=exc, extra={"path": request.url.path})
+        return ProblemResponse(database_unavailable_problem(), instance=request.url.path)
     log_unexpected(exc, method=request.method, path=request.url.path)
     return ProblemResponse(internal_error_problem(), instance=request.url.path)
+
+
+def database_unavailable_problem() -> Problem:
+    return Problem(
+        status=503,
+        code="database_unavailable",
+        title="Service Unavailable",
+        detail="The database cannot be reached right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
