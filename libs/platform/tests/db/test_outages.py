@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 from nocturna_platform.db.outages import is_database_outage
+from nocturna_platform.http.problems import problem_from_exception
 from sqlalchemy import exc as sa_exc
 
 
@@ -38,3 +39,14 @@ def test_connection_failures_are_outages(error: BaseException) -> None:
 )
 def test_other_errors_are_not(error: BaseException) -> None:
     assert not is_database_outage(error)
+
+
+def test_an_outage_is_a_503_problem_asking_to_retry() -> None:
+    problem = problem_from_exception(sa_exc.TimeoutError("QueuePool limit reached"))
+    assert problem is not None
+    assert (problem.status, problem.code, problem.headers["Retry-After"]) == (
+        503,
+        "database_unavailable",
+        "1",
+    )
+    assert problem_from_exception(KeyError("bug")) is None

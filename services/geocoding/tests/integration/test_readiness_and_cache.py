@@ -10,7 +10,8 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.plugin import TestRun, isolated_run
 from nocturna_platform.testing.serving import serving
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import NullPool, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.geocoding.tests.conftest import GeocodingHarness
 
@@ -71,15 +72,17 @@ async def test_after_its_connections_are_killed_one_request_at_most_fails_with_5
     replaced, so the next request succeeds."""
     for query in ("Oslo", "Bergen"):  # two pooled connections at least
         assert (await geocoding.client.get("/api/v1/geo/places", params={"q": query})).status_code == 200
-    engine = geocoding.service.shell.engine
-    assert engine is not None
-    async with engine.connect() as connection:
-        await connection.execute(
+    assert geocoding.service.shell.engine is not None
+    outsider = create_async_engine(geocoding.service.shell.engine.url, poolclass=NullPool)
+    async with outsider.connect() as connection:  # not one of the service's pooled connections
+        killed = await connection.scalar(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'geocoding' AND datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'geocoding' AND datname = current_database()"
             )
         )
+    await outsider.dispose()
+    assert killed
     failed = await geocoding.client.get("/api/v1/geo/places", params={"q": "Trondheim"})
     assert failed.status_code == 503
     assert failed.headers["content-type"].startswith("application/problem+json")

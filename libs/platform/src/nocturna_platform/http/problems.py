@@ -172,6 +172,9 @@ def problem_from_exception(exc: Exception) -> Problem | None:
         return validation_problem(exc)
     if isinstance(exc, HTTPException):
         return _http_exception_problem(exc)
+    if is_database_outage(exc):
+        _logger.warning("database unavailable: %s", exc.__class__.__name__)
+        return database_unavailable_problem()
     return None
 
 
@@ -236,11 +239,10 @@ def _http_exception_problem(exc: HTTPException) -> Problem:
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
-    if is_database_outage(exc):
-        _logger.warning("database unavailable", exc_info=exc, extra={"path": request.url.path})
-        return ProblemResponse(database_unavailable_problem(), instance=request.url.path)
-    log_unexpected(exc, method=request.method, path=request.url.path)
-    return ProblemResponse(internal_error_problem(), instance=request.url.path)
+    problem = problem_from_exception(exc)
+    if problem is None:
+        log_unexpected(exc, method=request.method, path=request.url.path)
+    return ProblemResponse(problem or internal_error_problem(), instance=request.url.path)
 
 
 def database_unavailable_problem() -> Problem:

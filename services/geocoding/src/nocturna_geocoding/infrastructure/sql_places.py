@@ -11,12 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nocturna_geocoding.domain.places import EARTH_RADIUS_KM, Place, PlaceQuery, haversine_km
 
+LARGE_PLACE_POPULATION = 15_000
+"""Places this large have their names in a partial prefix index (migration 0003 uses the same number)."""
+
 # `fold_name(:text)` is written inline (not in a CTE) so that the planner folds it to a constant: only then
 # can `LIKE 'x%'` use the btree range and `%` the trigram index.
-# Exact matches by index equality; prefix matches as an index-only range scan keeping the most populous few
-# (a top-N sort, not a full aggregate: a two-letter prefix matches tens of thousands of names). Each place
-# appears once with its best class; ties go to the larger population.
-_RANKED_MATCHES = """
+# Exact matches by index equality; prefix matches as index-only range scans keeping the most populous few
+# (a top-N sort). A short prefix matches tens of thousands of names, so the names of large places are searched
+# first (a partial index, migration 0003): when they hold `limit` places, no smaller place can rank among the
+# first `limit`, and the scan of every name (a one-time filter) never runs. Each place appears once with its
+# best class; ties go to the larger population.
+_PREFIX = """replace(replace(replace(fold_name(:text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"""
+_RANKED_MATCHES = f"""
 WITH exact AS (
     SELECT n.place_id, 0 AS class, n.population
     FROM place_names n
@@ -24,16 +30,25 @@ WITH exact AS (
     ORDER BY n.population DESC
     LIMIT :limit
 ),
-prefix AS (
+large_prefix AS (
     SELECT n.place_id, 1 AS class, n.population
     FROM place_names n
-    WHERE n.folded LIKE replace(replace(replace(fold_name(:text), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+    WHERE n.population >= {LARGE_PLACE_POPULATION} AND n.folded LIKE {_PREFIX}
+      AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
+    ORDER BY n.population DESC
+    LIMIT :limit * 20
+),
+any_prefix AS (
+    SELECT n.place_id, 1 AS class, n.population
+    FROM place_names n
+    WHERE (SELECT count(DISTINCT place_id) FROM large_prefix) < :limit AND n.folded LIKE {_PREFIX}
       AND (CAST(:country AS text) IS NULL OR n.country_code = :country)
     ORDER BY n.population DESC
     LIMIT :limit * 20
 ),
 matches AS (
-    SELECT place_id, min(class) AS class FROM (SELECT * FROM exact UNION ALL SELECT * FROM prefix) AS found
+    SELECT place_id, min(class) AS class
+    FROM (SELECT * FROM exact UNION ALL SELECT * FROM large_prefix UNION ALL SELECT * FROM any_prefix) AS found
     GROUP BY place_id
     ORDER BY min(class), max(population) DESC, place_id
     LIMIT :limit
@@ -42,7 +57,7 @@ SELECT p.id, p.name, p.country_code, coalesce(c.name, p.country_code) AS country
        p.latitude, p.longitude, p.timezone, p.population, m.class
 FROM matches m JOIN places p ON p.id = m.place_id LEFT JOIN countries c ON c.code = p.country_code
 ORDER BY m.class, p.population DESC, p.id
-"""
+"""  # noqa: S608 - built from constants only; the input is bound
 
 # One-typo matches (Damerau edit distance 1: a letter dropped, added, changed, or two swapped), the commonest
 # misspelling: every edit of the folded query is generated here and looked up by btree equality, a few hundred
