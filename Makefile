@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: bench-geocoding bench-subscription chart deploy-check install lock lint test test-fast run migrate seed docs bench clean
+.PHONY: bench-subscription chart deploy-check install lock lint test test-fast run migrate seed docs bench clean
 
 install: $(VENV)/.installed
 
@@ -57,10 +57,7 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python services/chart/bench.py
 
-# Slower, service-specific benchmarks (they use the database from DATABASE_URL; geocoding seeds it once).
-bench-geocoding: install
-	$(BIN)/python -m services.geocoding.bench
-
+# Slower, service-specific benchmarks (they use the database from DATABASE_URL).
 bench-subscription: install
 	$(BIN)/python services/subscription/bench.py
 

@@ -1,4 +1,4 @@
-"""`python -m bench [outbox] [latency] [gateway]`: the platform's benchmarks (all three by default).
+"""`python -m bench [outbox] [latency] [gateway] [geocoding]`: the fleet's benchmarks (all by default).
 
 They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
 removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
@@ -18,17 +18,17 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.isolated_run import isolated_run
 from nocturna_platform.testing.service_processes import migrate
 
-from bench import delivery_latency, gateway_overhead, outbox_throughput
+from bench import delivery_latency, gateway_overhead, geocoding, outbox_throughput
 from bench.producer import SCHEMA
 
-BENCHMARKS = ("outbox", "latency", "gateway")
+BENCHMARKS = ("outbox", "latency", "gateway", "geocoding")
 DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
 """Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmarks", nargs="*", metavar="{outbox,latency,gateway}")
+    parser.add_argument("benchmarks", nargs="*", metavar="{" + ",".join(BENCHMARKS) + "}")
     parser.add_argument("--events", type=int, default=20_000, help="outbox backlog to publish")
     parser.add_argument(
         "--latency-events", type=int, default=300, help="events timed from commit to consumer"
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(delivery_latency.run(settings, args.latency_events, args.latency_rate))
         if "gateway" in chosen:
             gateway_overhead.run(os.environ, args.connections, args.seconds, args.warmup)
+        if "geocoding" in chosen:
+            migrate(["geocoding"], {**os.environ, "LOG__LEVEL": "WARNING"})
+            geocoding.run(os.environ)
     print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
 
 

@@ -8,9 +8,11 @@ more than the service it measures, so the generator, not the service, would set 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from time import perf_counter
 from typing import cast
 from urllib.parse import urlsplit
@@ -97,24 +99,44 @@ async def drive(
     return load
 
 
-async def _run(url: str, connections: int, seconds: float, load: Load) -> None:
+async def drive_each(base_url: str, paths: Sequence[str], connections: int, warmup: int) -> Load:
+    """Send every path once (`warmup` of them before measuring, the rest measured), `connections` at a time:
+    for answers a cache must not serve twice."""
+    await _run(base_url, connections, iter(paths[:warmup]), Load())
+    load = Load()
+    cpu_before, started = _cpu_seconds(), perf_counter()
+    await _run(base_url, connections, iter(paths[warmup:]), load)
+    load.seconds, load.cpu_seconds = perf_counter() - started, _cpu_seconds() - cpu_before
+    return load
+
+
+async def _run(url: str, connections: int, seconds_or_paths: float | Iterator[str], load: Load) -> None:
+    """Until the deadline, the URL's request again and again; or, given paths, each path's request once."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
-        f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
-        f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n\r\n"
-    ).encode("latin-1")
-    deadline = perf_counter() + seconds
+
+    def request(target: str) -> bytes:
+        return (
+            f"GET {target} HTTP/1.1\r\n"
+            f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n\r\n"
+        ).encode()
+
+    if isinstance(seconds_or_paths, float | int):
+        deadline = perf_counter() + seconds_or_paths
+        repeated = request(f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}")
+        requests: Iterator[bytes] = iter(lambda: repeated if perf_counter() < deadline else b"", b"")
+    else:
+        requests = (request(path) for path in seconds_or_paths)
     loop = asyncio.get_running_loop()
 
     async def client() -> None:
         connection: _Connection | None = None
-        while perf_counter() < deadline:
+        for message in requests:
             if connection is None:
                 _, connection = await loop.create_connection(_Connection, host, port)
             sent = perf_counter()
             try:
-                status = await connection.send(request)
+                status = await connection.send(message)
             except (OSError, httptools.HttpParserError):
                 connection.close()
                 connection, status = None, 0
@@ -131,3 +153,9 @@ async def _run(url: str, connections: int, seconds: float, load: Load) -> None:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of another process (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -30,6 +30,10 @@ class DatabasePoolSettings(BaseModel):
     max_overflow: int = Field(default=10, ge=0)
     timeout_seconds: float = Field(default=5.0, gt=0)
     statement_timeout_ms: int = Field(default=10_000, ge=0)
+    pre_ping: bool = True
+    """Test each connection as it leaves the pool (three round trips: BEGIN, `;`, ROLLBACK), so a database
+    restart costs no request. Off, the first query on a dead connection fails (a 503) and the whole pool is
+    replaced: a trade for read-heavy services whose requests are one cheap query."""
 
 
 class MessagingSettings(BaseModel):

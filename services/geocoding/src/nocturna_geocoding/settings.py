@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nocturna_platform.settings import HttpSettings, ServiceSettings
+from nocturna_platform.settings import DatabasePoolSettings, HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field
 
 
@@ -24,5 +24,7 @@ class RemoteGeocodingSettings(BaseModel):
 class GeocodingSettings(ServiceSettings):
     service_name: str = "geocoding"
     http: HttpSettings = HttpSettings(port=8004)
+    database_pool: DatabasePoolSettings = DatabasePoolSettings(pre_ping=False)
+    """Every request is one read: a pre-ping would triple its round trips to spare one 503 after a restart."""
     cache: CacheSettings = CacheSettings()
     remote: RemoteGeocodingSettings = RemoteGeocodingSettings()

@@ -15,6 +15,11 @@ SEARCHES = [
     ("paris", "us", "Paris, Texas, United States", 1),
     ("Lond", None, "London, England, United Kingdom", 1),
     ("Londn", None, "London, England, United Kingdom", 1),
+    ("Rmoe", None, "Rome, Lazio, Italy", 1),  # swapped letters: too few shared trigrams, one edit away
+    ("Barcleona", None, "Barcelona, Catalonia, Spain", 1),
+    ("Amsterdm", None, "Amsterdam, North Holland, The Netherlands", 1),
+    ("Madirid", None, "Madrid, Spain", 1),
+    ("Sann Franciscoo", None, "San Francisco, California, United States", 1),  # two edits: trigrams
     ("Buenos Aries", None, "Buenos Aires, Buenos Aires F.D., Argentina", 1),
     ("München", None, "Munich, Bavaria, Germany", 1),
     ("Munich", None, "Munich, Bavaria, Germany", 1),

@@ -10,6 +10,8 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.plugin import TestRun, isolated_run
 from nocturna_platform.testing.serving import serving
 from pydantic import SecretStr
+from sqlalchemy import NullPool, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.geocoding.tests.conftest import GeocodingHarness
 
@@ -61,3 +63,30 @@ async def test_without_redis_answers_are_still_given(geocoding: GeocodingHarness
     assert search.json()["items"][0]["label"] == "Lisbon, Portugal"
     assert zone.status_code == 200
     assert zone.json()["zone"] == "Europe/Lisbon"
+
+
+async def test_after_its_connections_are_killed_one_request_at_most_fails_with_503(
+    geocoding: GeocodingHarness, test_env: dict[str, str]
+) -> None:
+    """No pre-ping (see settings): a dead connection fails one query as a 503 problem, and the pool is
+    replaced, so the next request succeeds."""
+    for query in ("Oslo", "Bergen"):  # two pooled connections at least
+        assert (await geocoding.client.get("/api/v1/geo/places", params={"q": query})).status_code == 200
+    assert geocoding.service.shell.engine is not None
+    outsider = create_async_engine(geocoding.service.shell.engine.url, poolclass=NullPool)
+    async with outsider.connect() as connection:  # not one of the service's pooled connections
+        killed = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'geocoding' AND datname = current_database()"
+            )
+        )
+    await outsider.dispose()
+    assert killed
+    failed = await geocoding.client.get("/api/v1/geo/places", params={"q": "Trondheim"})
+    assert failed.status_code == 503
+    assert failed.headers["content-type"].startswith("application/problem+json")
+    assert failed.json()["code"] == "database_unavailable"
+    assert failed.headers["retry-after"] == "1"
+    for query in ("Trondheim", "Stavanger", "Tromso"):
+        assert (await geocoding.client.get("/api/v1/geo/places", params={"q": query})).status_code == 200

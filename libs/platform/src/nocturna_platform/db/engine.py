@@ -15,7 +15,7 @@ def create_engine(settings: ServiceSettings, schema: str) -> AsyncEngine:
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
-        pool_pre_ping=True,
+        pool_pre_ping=pool.pre_ping,
         connect_args={
             "timeout": pool.timeout_seconds,
             "command_timeout": max(pool.statement_timeout_ms / 1000, 1) + 5,

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nocturna_platform.db.outages import is_database_outage
 from nocturna_platform.observability.context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -171,6 +172,9 @@ def problem_from_exception(exc: Exception) -> Problem | None:
         return validation_problem(exc)
     if isinstance(exc, HTTPException):
         return _http_exception_problem(exc)
+    if is_database_outage(exc):
+        _logger.warning("database unavailable: %s", exc.__class__.__name__)
+        return database_unavailable_problem()
     return None
 
 
@@ -235,8 +239,20 @@ def _http_exception_problem(exc: HTTPException) -> Problem:
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
-    log_unexpected(exc, method=request.method, path=request.url.path)
-    return ProblemResponse(internal_error_problem(), instance=request.url.path)
+    problem = problem_from_exception(exc)
+    if problem is None:
+        log_unexpected(exc, method=request.method, path=request.url.path)
+    return ProblemResponse(problem or internal_error_problem(), instance=request.url.path)
+
+
+def database_unavailable_problem() -> Problem:
+    return Problem(
+        status=503,
+        code="database_unavailable",
+        title="Service Unavailable",
+        detail="The database cannot be reached right now; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def log_unexpected(exc: BaseException, *, method: str, path: str) -> None:
