@@ -9,6 +9,8 @@ from typing import Literal
 from nocturna_platform.settings import HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
+from nocturna_auth.domain.scopes import SCOPE_CATALOGUE
+
 DEVELOPMENT_KEY = base64.b64encode(b"nocturna-development-only-key-32").decode()
 DEVELOPMENT_API_KEY_PEPPER = base64.b64encode(b"nocturna-development-api-key-pepper").decode()
 
@@ -36,13 +38,7 @@ class TokenIssuingSettings(BaseModel):
     maintenance_interval_seconds: float = Field(
         default=300.0, gt=0, description="how often key rotation is checked and spent refresh tokens purged"
     )
-    scopes_supported: list[str] = Field(
-        default_factory=lambda: [
-            f"{resource}:{action}"
-            for resource in ("charts", "profiles", "subscriptions", "sessions", "api_keys")
-            for action in ("read", "write")
-        ]
-    )
+    scopes_supported: list[str] = Field(default_factory=lambda: sorted(SCOPE_CATALOGUE))
 
     @field_validator("key_encryption_key")
     @classmethod
