@@ -16,7 +16,7 @@ from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.refresh_tokens import RefreshToken
 from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
-from nocturna_auth.domain.users import User
+from nocturna_auth.domain.users import EmailAlreadyRegistered, User
 from nocturna_contracts.event import Event
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
 
@@ -43,6 +43,8 @@ class InMemoryUserRepository:
         self._on_delete = on_delete
 
     async def add(self, user: User) -> None:
+        if any(other.email == user.email for other in self._users.values()):
+            raise EmailAlreadyRegistered("the email is taken")
         self._users[user.id] = copy.deepcopy(user)
 
     async def get(self, user_id: UUID) -> User | None:

@@ -16,7 +16,10 @@ from nocturna_auth.domain.users import User
 
 
 class UserRepository(Protocol):
-    async def add(self, user: User) -> None: ...
+    async def add(self, user: User) -> None:
+        """Store a new account; `EmailAlreadyRegistered` when the email is taken, even by a concurrent
+        transaction that committed meanwhile (the transaction stays usable)."""
+        ...
 
     async def get(self, user_id: UUID) -> User | None: ...
 
