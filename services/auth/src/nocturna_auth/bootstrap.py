@@ -39,7 +39,10 @@ from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
-from nocturna_auth.application.limit_login_attempts import ThrottledPasswordGrantHandler
+from nocturna_auth.application.limit_login_attempts import (
+    ThrottledPasswordCheck,
+    ThrottledPasswordGrantHandler,
+)
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
 from nocturna_auth.application.list_sessions import ListSessionsHandler
 from nocturna_auth.application.log_out import LogOutHandler
@@ -105,6 +108,7 @@ class AuthService:
         limiter = RedisLoginAttemptLimiter(
             shell.redis, settings.redis_key_prefix, settings.login_throttle, shell.metrics.registry
         )
+        password_check = ThrottledPasswordCheck(hasher, limiter)
         issuing = settings.issuing
         access_token_ttl = timedelta(seconds=issuing.access_token_ttl_seconds)
         reload_after = timedelta(seconds=issuing.key_reload_seconds)
@@ -152,7 +156,7 @@ class AuthService:
             disable_user=DisableUserHandler(uow, shell.clock, access_token_ttl),
             enable_user=EnableUserHandler(uow),
             delete_user=DeleteUserHandler(uow, shell.clock, access_token_ttl),
-            delete_account=DeleteAccountHandler(uow, hasher, shell.clock, access_token_ttl),
+            delete_account=DeleteAccountHandler(uow, password_check, shell.clock, access_token_ttl),
             create_admin=CreateAdminHandler(uow, hasher, policy, shell.clock, uuid7),
             refresh_token_grant=RefreshTokenGrantHandler(
                 uow,
@@ -171,7 +175,9 @@ class AuthService:
             confirm_principal=ConfirmPrincipalHandler(uow, shell.clock),
             verify_email=VerifyEmailHandler(uow, shell.clock),
             resend_verification=ResendVerificationHandler(uow, mailer, shell.clock, uuid7),
-            change_password=ChangePasswordHandler(uow, hasher, policy, mail, shell.clock, access_token_ttl),
+            change_password=ChangePasswordHandler(
+                uow, hasher, password_check, policy, mail, shell.clock, access_token_ttl
+            ),
             request_password_reset=RequestPasswordResetHandler(
                 uow, mailer, shell.clock, uuid7, timedelta(seconds=lifetimes.reset_request_min_seconds)
             ),
