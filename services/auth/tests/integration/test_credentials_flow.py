@@ -76,6 +76,9 @@ async def test_the_verification_link_verifies_the_address_once(auth: AuthHarness
     assert again.status_code == 400
     assert again.headers["content-type"] == "application/problem+json"
     assert again.json()["code"] == "invalid_token"
+    user_id = await _user_id(auth, email)
+    verified = [p for t, p in await events_about(auth, user_id) if t == "auth.user.email_verified.v1"]
+    assert [(p["user_id"], p["email"]) for p in verified] == [(str(user_id), email)]
 
 
 async def test_a_resent_link_replaces_the_first_and_a_verified_address_gets_none(auth: AuthHarness) -> None:

@@ -20,7 +20,7 @@ from nocturna_auth.domain.users import (
     User,
     WeakPassword,
 )
-from nocturna_contracts.auth.v1 import SessionRevoked
+from nocturna_contracts.auth.v1 import SessionRevoked, UserEmailVerified
 
 from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore, InMemoryLoginAttemptLimiter
 from services.auth.tests.unit.builders import (
@@ -220,6 +220,9 @@ async def test_a_reset_sets_the_password_verifies_the_address_and_ends_every_ses
     stored = store.users[user.id]
     assert hasher.verify(stored.password_hash, NEW_PASSWORD)
     assert stored.email_verified
+    assert [e for e in store.published if isinstance(e, UserEmailVerified)] == [
+        UserEmailVerified(user_id=user.id, email=EMAIL, verified_at=NOW)
+    ]
     assert _revoked(store) == dict.fromkeys(sessions, "password_changed")
     assert len(mails(store, EMAIL, EmailKind.PASSWORD_CHANGED)) == 1
 

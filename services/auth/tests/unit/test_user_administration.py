@@ -36,6 +36,7 @@ from nocturna_contracts.auth.v1 import (
     ApiKeyRevoked,
     SessionRevoked,
     UserDeleted,
+    UserEmailVerified,
     UserRegistered,
     UserRolesChanged,
 )
@@ -357,7 +358,8 @@ async def test_create_admin_creates_a_verified_admin_and_announces_the_registrat
             display_name=None,
             email_verified=True,
             registered_at=NOW,
-        )
+        ),
+        UserEmailVerified(user_id=stored.id, email="boss@example.com", verified_at=NOW),
     ]
 
 

@@ -207,5 +207,9 @@ class User:
         policy.check(new_password, email=self.email)
         self.password_hash = hasher.hash(new_password)
 
-    def verify_email(self) -> None:
+    def verify_email(self) -> bool:
+        """False when the address was verified already (nothing to announce)."""
+        if self.email_verified:
+            return False
         self.email_verified = True
+        return True
