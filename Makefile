@@ -49,6 +49,7 @@ docs: install
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python services/chart/bench.py
+	$(BIN)/python services/auth/bench.py
 
 # Slower, service-specific benchmarks (they use the database from DATABASE_URL; geocoding seeds it once).
 bench-geocoding: install

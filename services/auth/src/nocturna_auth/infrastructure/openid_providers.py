@@ -4,12 +4,12 @@ code exchange, and ID-token verification (joserfc) against the provider's JWKS."
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2 import OAuth2Error
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -17,6 +17,11 @@ from joserfc.jwk import KeySet
 
 from nocturna_auth.domain.external_identities import ExternalIdentity, IdentityRejected, ProviderUnavailable
 from nocturna_auth.settings import OidcProviderSettings, OidcSettings
+
+with warnings.catch_warnings():
+    # authlib >= 1.8 warns at import that it prefers the `httpx2` fork; the whole fleet uses httpx.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated", category=DeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 ID_TOKEN_ALGORITHMS = ("RS256", "ES256", "PS256")
 """Asymmetric only: never `none`, never HMAC (the client secret is no signing key we accept)."""
