@@ -22,7 +22,13 @@ from nocturna_auth.domain.external_identities import (
     LocalAccountNotVerified,
     UnknownProvider,
 )
-from nocturna_auth.domain.users import AccountDisabled, InvalidEmail, User, normalise_email
+from nocturna_auth.domain.users import (
+    AccountDisabled,
+    EmailAlreadyRegistered,
+    InvalidEmail,
+    User,
+    normalise_email,
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,12 @@ class CompleteOidcLoginHandler:
             raise IdentityRejected("the provider sent no usable email address") from error
         user = await uow.users.by_email(email)
         if user is None:
-            user = await self._register(uow, identity, email, now)
+            try:
+                user = await self._register(uow, identity, email, now)
+            except EmailAlreadyRegistered as error:
+                raise InvalidLoginState(
+                    "a concurrent sign-in created this account meanwhile; start again"
+                ) from error
         elif not user.email_verified:
             raise LocalAccountNotVerified(
                 "an account with this email exists but its address is not verified: verify it with the "
