@@ -56,6 +56,7 @@ docs: install
 bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python services/chart/bench.py
+	$(BIN)/python services/auth/bench.py
 
 # Slower, service-specific benchmarks (they use the database from DATABASE_URL).
 bench-subscription: install

@@ -31,6 +31,11 @@ class Fleet:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
+    @property
+    def mailbox(self) -> Path:
+        """Auth's console mail adapter writes every message here as a JSON line."""
+        return self.logs / "mail.jsonl"
+
 
 @contextmanager
 def running_fleet(run: TestRun, logs: Path, timeout: float = 60) -> Iterator[Fleet]:
@@ -48,6 +53,8 @@ def running_fleet(run: TestRun, logs: Path, timeout: float = 60) -> Iterator[Fle
             "UPSTREAMS__CHART": f"http://127.0.0.1:{ports['chart']}",
             "UPSTREAMS__SUBSCRIPTION": f"http://127.0.0.1:{ports['subscription']}",
             "UPSTREAMS__GEOCODING": f"http://127.0.0.1:{ports['geocoding']}",
+            "EMAIL__FILE_PATH": str(logs / "mail.jsonl"),
+            "EMAIL__POLL_INTERVAL_SECONDS": "0.1",
         }
     )
     migrate(MIGRATED, env, cwd=ROOT)

@@ -8,6 +8,7 @@ from nocturna_contracts.auth.v1 import (
     ApiKeyRevoked,
     SessionRevoked,
     UserDeleted,
+    UserEmailVerified,
     UserRegistered,
     UserRolesChanged,
 )
@@ -20,6 +21,7 @@ from nocturna_contracts.subscription.v1 import QuotaThresholdReached, Subscripti
 EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
     {
         UserRegistered.event_type: UserRegistered,
+        UserEmailVerified.event_type: UserEmailVerified,
         UserDeleted.event_type: UserDeleted,
         UserRolesChanged.event_type: UserRolesChanged,
         SessionRevoked.event_type: SessionRevoked,

@@ -8,15 +8,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from nocturna_auth.application.openid_providers import OidcLoginFlow
 from nocturna_auth.application.session_tokens import IssuedTokens
 from nocturna_auth.domain.api_keys import ApiKey
 from nocturna_auth.domain.emails import EmailKind, EmailMessage
+from nocturna_auth.domain.external_identities import ExternalIdentity, ExternalIdentityLink, IdentityRejected
 from nocturna_auth.domain.lockout import LockoutPolicy
 from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.refresh_tokens import RefreshToken
 from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.sessions import Session
-from nocturna_auth.domain.users import User
+from nocturna_auth.domain.users import EmailAlreadyRegistered, User
 from nocturna_contracts.event import Event
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
 
@@ -43,6 +45,8 @@ class InMemoryUserRepository:
         self._on_delete = on_delete
 
     async def add(self, user: User) -> None:
+        if any(other.email == user.email for other in self._users.values()):
+            raise EmailAlreadyRegistered("the email is taken")
         self._users[user.id] = copy.deepcopy(user)
 
     async def get(self, user_id: UUID) -> User | None:
@@ -166,18 +170,41 @@ class InMemoryAuthUnitOfWork(InMemoryUnitOfWork):
         self._emails = list(self._store.emails)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(self._tokens)
         self.outgoing_emails = InMemoryOutgoingEmails(self._emails, self._store.now)
+        self._identities = copy.deepcopy(self._store.identities)
+        self.external_identities = InMemoryExternalIdentityRepository(self._identities)
 
     def _apply(self) -> None:
+        self._store.identities = self._identities
         self._store.users, self._store.sessions = self._users, self._sessions
         self._store.api_keys = self._api_keys
         self._store.refresh_tokens, self._store.service_clients = self._refresh_tokens, self._service_clients
         self._store.tokens, self._store.emails = self._tokens, self._emails
 
     def _cascade(self, user_id: UUID) -> None:
+        for key in [key for key, link in self._identities.items() if link.user_id == user_id]:
+            del self._identities[key]
         rows: list[dict[UUID, Session] | dict[UUID, ApiKey]] = [self._sessions, self._api_keys]
         for table in rows:
             for row_id in [row_id for row_id, row in table.items() if row.user_id == user_id]:
                 del table[row_id]
+
+
+class InMemoryExternalIdentityRepository:
+    def __init__(self, links: dict[tuple[str, str], ExternalIdentityLink]) -> None:
+        self._links = links
+
+    async def get(self, provider: str, subject: str) -> ExternalIdentityLink | None:
+        link = self._links.get((provider, subject))
+        return copy.deepcopy(link) if link else None
+
+    async def add(self, link: ExternalIdentityLink) -> None:
+        if (link.provider, link.subject) in self._links:
+            raise ValueError("the identity is linked already")  # the primary key of the real table
+        self._links[(link.provider, link.subject)] = copy.deepcopy(link)
+
+    async def save(self, link: ExternalIdentityLink) -> None:
+        if (link.provider, link.subject) in self._links:
+            self._links[(link.provider, link.subject)] = copy.deepcopy(link)
 
 
 class InMemoryAuthStore:
@@ -192,6 +219,7 @@ class InMemoryAuthStore:
         self.service_clients: dict[UUID, ServiceClient] = {}
         self.tokens: dict[UUID, OneTimeToken] = {}
         self.emails: list[tuple[datetime, EmailMessage]] = []
+        self.identities: dict[tuple[str, str], ExternalIdentityLink] = {}
         self.messaging = InMemoryMessaging()
 
     @property
@@ -367,3 +395,44 @@ class InMemoryLoginAttemptLimiter:
     async def record_success(self, account: str) -> None:
         self._failures.pop(("account", account), None)
         self._locked_until.pop(("account", account), None)
+
+
+class InMemoryOidcLoginFlows:
+    """Started OpenID logins on a settable clock; each taken once."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._flows: dict[str, tuple[OidcLoginFlow, datetime]] = {}
+
+    async def put(self, state: str, flow: OidcLoginFlow, ttl: timedelta) -> None:
+        self._flows[state] = (flow, self.now + ttl)
+
+    async def take(self, state: str) -> OidcLoginFlow | None:
+        found = self._flows.pop(state, None)
+        if found is None or found[1] <= self.now:
+            return None
+        return found[0]
+
+
+class FakeOpenIdProviders:
+    """Providers by name; `identify` answers the identity the test chose for a code (after checking the
+    verifier and nonce the start handed out), like a provider whose ID token verified."""
+
+    def __init__(self, *names: str) -> None:
+        self._names = set(names)
+        self.started: dict[str, tuple[str, str]] = {}
+        """state → (nonce, code_verifier) of each authorization URL handed out."""
+        self.identities: dict[str, ExternalIdentity] = {}
+
+    def knows(self, provider: str) -> bool:
+        return provider in self._names
+
+    async def authorization_url(self, provider: str, *, state: str, nonce: str, code_verifier: str) -> str:
+        self.started[state] = (nonce, code_verifier)
+        return f"https://{provider}.example/authorize?state={state}"
+
+    async def identify(self, provider: str, *, code: str, code_verifier: str, nonce: str) -> ExternalIdentity:
+        identity = self.identities.get(code)
+        if identity is None or (nonce, code_verifier) not in self.started.values():
+            raise IdentityRejected("the provider refused the authorization code")
+        return identity

@@ -20,6 +20,18 @@ class UserRegistered(Event):
     registered_at: UtcDateTime
 
 
+class UserEmailVerified(Event):
+    """The account's email address is confirmed as its owner's (verification link, password reset by mail,
+    or sign-in with a provider that vouches for it). `email` is the address that was verified."""
+
+    event_type: ClassVar[str] = "auth.user.email_verified.v1"
+    producer: ClassVar[str] = "auth"
+
+    user_id: UUID
+    email: str
+    verified_at: UtcDateTime
+
+
 class UserDeleted(Event):
     """An account was deleted (by its owner or an admin); every service erases or anonymises its data."""
 

@@ -20,13 +20,16 @@ from nocturna_auth.api import (
     api_keys,
     credentials,
     discovery,
+    oidc,
     sessions,
     tokens,
 )
 from nocturna_auth.api.authentication import LiveSubjectVerifier
+from nocturna_auth.api.oidc import StateCookiePolicy
 from nocturna_auth.application.account_mail import AccountMail
 from nocturna_auth.application.change_password import ChangePasswordHandler
 from nocturna_auth.application.change_roles import ChangeRolesHandler
+from nocturna_auth.application.complete_oidc_login import CompleteOidcLoginHandler
 from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
 from nocturna_auth.application.create_api_key import CreateApiKeyHandler
@@ -39,7 +42,10 @@ from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
 from nocturna_auth.application.issue_tokens import PasswordGrantHandler
-from nocturna_auth.application.limit_login_attempts import ThrottledPasswordGrantHandler
+from nocturna_auth.application.limit_login_attempts import (
+    ThrottledPasswordCheck,
+    ThrottledPasswordGrantHandler,
+)
 from nocturna_auth.application.list_api_keys import ListApiKeysHandler
 from nocturna_auth.application.list_sessions import ListSessionsHandler
 from nocturna_auth.application.log_out import LogOutHandler
@@ -54,6 +60,7 @@ from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsH
 from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
 from nocturna_auth.application.session_tokens import SessionTokenIssuer
+from nocturna_auth.application.start_oidc_login import StartOidcLoginHandler
 from nocturna_auth.application.use_cases import AuthUseCases, GetUserHandler
 from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
@@ -64,6 +71,8 @@ from nocturna_auth.infrastructure.email_outbox import EmailMetrics, OutgoingEmai
 from nocturna_auth.infrastructure.email_senders import email_sender
 from nocturna_auth.infrastructure.login_limiter import RedisLoginAttemptLimiter
 from nocturna_auth.infrastructure.maintenance import AuthMaintenance
+from nocturna_auth.infrastructure.oidc_login_flows import RedisOidcLoginFlows
+from nocturna_auth.infrastructure.openid_providers import AuthlibOpenIdProviders
 from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
 from nocturna_auth.infrastructure.refresh_token_secrets import Sha256AesGcmRefreshTokenSecrets
 from nocturna_auth.infrastructure.signing_keys import JwtAccessTokenIssuer, SqlSigningKeyStore
@@ -105,6 +114,7 @@ class AuthService:
         limiter = RedisLoginAttemptLimiter(
             shell.redis, settings.redis_key_prefix, settings.login_throttle, shell.metrics.registry
         )
+        password_check = ThrottledPasswordCheck(hasher, limiter)
         issuing = settings.issuing
         access_token_ttl = timedelta(seconds=issuing.access_token_ttl_seconds)
         reload_after = timedelta(seconds=issuing.key_reload_seconds)
@@ -133,6 +143,12 @@ class AuthService:
             refresh_token_ttl=timedelta(seconds=issuing.refresh_token_ttl_seconds),
         )
         reuse_grace = timedelta(seconds=issuing.refresh_token_reuse_grace_seconds)
+        oidc_settings = settings.oidc
+        redirect_base_url = oidc_settings.redirect_base_url or issuing.issuer
+        self.openid_providers = providers = AuthlibOpenIdProviders(
+            oidc_settings, redirect_base_url, shell.clock
+        )
+        login_flows = RedisOidcLoginFlows(shell.redis, settings.redis_key_prefix)
         self.use_cases = AuthUseCases(
             register_user=RegisterUserHandler(uow, hasher, policy, mailer, shell.clock, uuid7),
             password_grant=ThrottledPasswordGrantHandler(
@@ -152,7 +168,7 @@ class AuthService:
             disable_user=DisableUserHandler(uow, shell.clock, access_token_ttl),
             enable_user=EnableUserHandler(uow),
             delete_user=DeleteUserHandler(uow, shell.clock, access_token_ttl),
-            delete_account=DeleteAccountHandler(uow, hasher, shell.clock, access_token_ttl),
+            delete_account=DeleteAccountHandler(uow, password_check, shell.clock, access_token_ttl),
             create_admin=CreateAdminHandler(uow, hasher, policy, shell.clock, uuid7),
             refresh_token_grant=RefreshTokenGrantHandler(
                 uow,
@@ -171,12 +187,20 @@ class AuthService:
             confirm_principal=ConfirmPrincipalHandler(uow, shell.clock),
             verify_email=VerifyEmailHandler(uow, shell.clock),
             resend_verification=ResendVerificationHandler(uow, mailer, shell.clock, uuid7),
-            change_password=ChangePasswordHandler(uow, hasher, policy, mail, shell.clock, access_token_ttl),
+            change_password=ChangePasswordHandler(
+                uow, hasher, password_check, policy, mail, shell.clock, access_token_ttl
+            ),
             request_password_reset=RequestPasswordResetHandler(
                 uow, mailer, shell.clock, uuid7, timedelta(seconds=lifetimes.reset_request_min_seconds)
             ),
             reset_password=ResetPasswordHandler(
                 uow, hasher, policy, mail, limiter, shell.clock, access_token_ttl
+            ),
+            start_oidc_login=StartOidcLoginHandler(
+                providers, login_flows, timedelta(seconds=oidc_settings.login_ttl_seconds)
+            ),
+            complete_oidc_login=CompleteOidcLoginHandler(
+                uow, providers, login_flows, session_tokens, shell.clock, uuid7
             ),
         )
         self.maintenance = AuthMaintenance(
@@ -200,9 +224,13 @@ class AuthService:
                 api_keys.router,
                 admin.router,
                 discovery.router,
+                oidc.router,
             ],
         )
         self.app.state.use_cases = self.use_cases
+        self.app.state.oidc_state_cookie = StateCookiePolicy(
+            secure=redirect_base_url.startswith("https://"), max_age_seconds=oidc_settings.login_ttl_seconds
+        )
         own_tokens = settings.tokens.model_copy(
             update={"issuer": issuing.issuer, "audience": issuing.audience}
         )

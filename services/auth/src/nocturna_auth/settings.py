@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Literal
 
 from nocturna_platform.settings import HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+
+from nocturna_auth.domain.scopes import SCOPE_CATALOGUE
 
 DEVELOPMENT_KEY = base64.b64encode(b"nocturna-development-only-key-32").decode()
 DEVELOPMENT_API_KEY_PEPPER = base64.b64encode(b"nocturna-development-api-key-pepper").decode()
@@ -36,13 +39,7 @@ class TokenIssuingSettings(BaseModel):
     maintenance_interval_seconds: float = Field(
         default=300.0, gt=0, description="how often key rotation is checked and spent refresh tokens purged"
     )
-    scopes_supported: list[str] = Field(
-        default_factory=lambda: [
-            f"{resource}:{action}"
-            for resource in ("charts", "profiles", "subscriptions", "sessions", "api_keys")
-            for action in ("read", "write")
-        ]
-    )
+    scopes_supported: list[str] = Field(default_factory=lambda: sorted(SCOPE_CATALOGUE))
 
     @field_validator("key_encryption_key")
     @classmethod
@@ -133,6 +130,46 @@ class LoginThrottleSettings(BaseModel):
     )
 
 
+class OidcProviderSettings(BaseModel):
+    """One OpenID Connect provider: its discovery document, our client at it, the scopes asked for."""
+
+    discovery_url: str = Field(description="the provider's /.well-known/openid-configuration")
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+
+    @field_validator("scopes")
+    @classmethod
+    def _asks_for_openid(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("must include 'openid'")
+        return value
+
+
+class OidcSettings(BaseModel):
+    """Sign-in with OpenID Connect providers, by name (`OIDC__PROVIDERS__<NAME>__CLIENT_ID`, ...)."""
+
+    providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
+    redirect_base_url: str | None = Field(
+        default=None,
+        description="public base URL of the callback (the gateway); defaults to `issuing.issuer`",
+    )
+    login_ttl_seconds: int = Field(default=600, ge=30, le=3600, description="time to finish a started login")
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    metadata_cache_seconds: float = Field(
+        default=3600.0, ge=0, description="how long discovery documents and JWKS are reused"
+    )
+    id_token_leeway_seconds: int = Field(default=60, ge=0, le=300)
+
+    @field_validator("providers")
+    @classmethod
+    def _names_fit_in_a_path(cls, value: dict[str, OidcProviderSettings]) -> dict[str, OidcProviderSettings]:
+        for name in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", name):
+                raise ValueError(f"provider name {name!r} must be 1-32 of [a-z0-9-]")
+        return value
+
+
 class AuthSettings(ServiceSettings):
     service_name: str = "auth"
     http: HttpSettings = HttpSettings(port=8001)
@@ -142,11 +179,20 @@ class AuthSettings(ServiceSettings):
     email: EmailSettings = EmailSettings()
     account_tokens: AccountTokenSettings = AccountTokenSettings()
     login_throttle: LoginThrottleSettings = LoginThrottleSettings()
+    oidc: OidcSettings = OidcSettings()
 
     @model_validator(mode="after")
     def _no_development_secrets_in_production(self) -> AuthSettings:
         if not self.is_development and self.issuing.key_encryption_key.get_secret_value() == DEVELOPMENT_KEY:
             raise ValueError("ISSUING__KEY_ENCRYPTION_KEY must be set outside development")
+        return self
+
+    @model_validator(mode="after")
+    def _providers_over_https_in_production(self) -> AuthSettings:
+        if not self.is_development:
+            for name, provider in self.oidc.providers.items():
+                if not provider.discovery_url.startswith("https://"):
+                    raise ValueError(f"OIDC__PROVIDERS__{name.upper()}__DISCOVERY_URL must be https")
         return self
 
     @model_validator(mode="after")

@@ -29,7 +29,10 @@ async def test_create_admin_creates_a_verified_admin_who_can_sign_in(auth: AuthH
     me = (await auth.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
     assert (me["email_verified"], me["roles"]) == (True, ["admin", "user"])
     assert (await auth.client.get(USERS, headers={"Authorization": f"Bearer {token}"})).status_code == 200
-    assert types_of(await events_about(auth, created.user.id)) == ["auth.user.registered.v1"]
+    assert types_of(await events_about(auth, created.user.id)) == [
+        "auth.user.registered.v1",
+        "auth.user.email_verified.v1",
+    ]
 
 
 async def test_create_admin_promotes_an_existing_account(auth: AuthHarness) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from uuid import UUID
@@ -12,6 +13,7 @@ from nocturna_platform.security.verifier import TokenVerifier
 from sqlalchemy import func, select, update
 
 from services.auth.tests.conftest import PASSWORD, AuthHarness, unique_email
+from services.auth.tests.integration.actors import events_about, types_of
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -51,6 +53,14 @@ async def _count_users(auth: AuthHarness, email: str) -> int:
         return int((await session.execute(select(func.count()).where(UserRow.email == email))).scalar_one())
 
 
+async def _user_id(auth: AuthHarness, email: str) -> UUID:
+    shell = auth.service.shell
+    assert shell.session_factory is not None
+    async with shell.session_factory() as session:
+        user_id: UUID = (await session.execute(select(UserRow.id).where(UserRow.email == email))).scalar_one()
+    return user_id
+
+
 async def test_the_verification_link_verifies_the_address_once(auth: AuthHarness) -> None:
     email = unique_email()
     await auth.register(email)
@@ -66,6 +76,9 @@ async def test_the_verification_link_verifies_the_address_once(auth: AuthHarness
     assert again.status_code == 400
     assert again.headers["content-type"] == "application/problem+json"
     assert again.json()["code"] == "invalid_token"
+    user_id = await _user_id(auth, email)
+    verified = [p for t, p in await events_about(auth, user_id) if t == "auth.user.email_verified.v1"]
+    assert [(p["user_id"], p["email"]) for p in verified] == [(str(user_id), email)]
 
 
 async def test_a_resent_link_replaces_the_first_and_a_verified_address_gets_none(auth: AuthHarness) -> None:
@@ -123,6 +136,26 @@ async def test_registering_a_taken_email_answers_like_a_new_one_and_notifies_the
     assert len(auth.mailbox.messages(email, "verify_email")) == 1
     assert (await auth.password_grant(email, "someone else's passphrase")).status_code == 400
     assert (await auth.password_grant(email)).status_code == 200
+
+
+async def test_concurrent_registrations_of_one_new_email_all_get_the_usual_answer(auth: AuthHarness) -> None:
+    email = unique_email()
+
+    responses = await asyncio.gather(
+        *(
+            auth.client.post("/api/v1/auth/register", json={"email": email, "password": f"{PASSWORD} {n}"})
+            for n in range(8)
+        )
+    )
+
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    bodies = [r.json() for r in responses]
+    assert len({body["id"] for body in bodies}) == 8
+    assert {body["email"] for body in bodies} == {email}
+    assert await _count_users(auth, email) == 1
+    [user_id] = {body["id"] for body in bodies} & {str(await _user_id(auth, email))}
+    assert types_of(await events_about(auth, UUID(user_id))) == ["auth.user.registered.v1"]
+    assert len(await auth.mailbox.wait_for(email, "verify_email")) == 1
 
 
 async def test_registering_a_taken_email_takes_about_as_long_as_a_new_one(auth: AuthHarness) -> None:

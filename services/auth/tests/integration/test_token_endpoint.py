@@ -9,7 +9,7 @@ import httpx
 import pytest
 from nocturna_auth.application.create_service_client import CreatedServiceClient, CreateServiceClient
 
-from services.auth.tests.conftest import AuthHarness
+from services.auth.tests.conftest import PASSWORD, AuthHarness
 from services.auth.tests.integration.flows import TOKEN_PATH, bearer, execute, refresh, sign_in
 
 pytestmark = pytest.mark.integration
@@ -191,3 +191,22 @@ async def test_a_disabled_clients_tokens_stop_working_at_once(auth: AuthHarness)
         headers=_basic(str(created.client.id), created.secret),
     )
     _oauth_error(refused, 401, "invalid_client")
+
+
+async def test_the_password_grant_answers_invalid_scope_for_a_scope_outside_the_catalogue(
+    auth: AuthHarness,
+) -> None:
+    email = str((await auth.register())["email"])
+
+    response = await auth.client.post(
+        TOKEN_PATH,
+        data={"grant_type": "password", "username": email, "password": PASSWORD, "scope": "charts:read root"},
+    )
+
+    _oauth_error(response, 400, "invalid_scope")
+    assert "root" in response.json()["error_description"]
+    granted = await auth.client.post(
+        TOKEN_PATH,
+        data={"grant_type": "password", "username": email, "password": PASSWORD, "scope": "charts:read"},
+    )
+    assert granted.json()["scope"] == "charts:read"

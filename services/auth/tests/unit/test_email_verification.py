@@ -10,6 +10,7 @@ from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.emails import EmailKind
 from nocturna_auth.domain.one_time_tokens import InvalidToken
 from nocturna_auth.domain.users import EmailAlreadyVerified, TooManyAttempts, User
+from nocturna_contracts.auth.v1 import UserEmailVerified
 
 from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore
 from services.auth.tests.unit.builders import (
@@ -57,6 +58,17 @@ async def test_the_mailed_token_verifies_the_address_once(store: InMemoryAuthSto
     assert store.users[user.id].email_verified
     with pytest.raises(InvalidToken):
         await _verify(store)(_link(store))
+
+
+async def test_verifying_announces_it_once_through_the_outbox(store: InMemoryAuthStore) -> None:
+    user = await _registered(store)
+    store.now += timedelta(minutes=5)
+
+    await _verify(store)(_link(store))
+
+    assert [e for e in store.published if isinstance(e, UserEmailVerified)] == [
+        UserEmailVerified(user_id=user.id, email=EMAIL, verified_at=NOW + timedelta(minutes=5))
+    ]
 
 
 async def test_an_expired_token_verifies_nothing(store: InMemoryAuthStore) -> None:

@@ -5,6 +5,7 @@ from uuid import UUID
 
 import pytest
 from nocturna_auth.application.change_password import ChangePassword, ChangePasswordHandler
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordCheck
 from nocturna_auth.application.register_user import RegisterUser, RegisterUserHandler
 from nocturna_auth.application.request_password_reset import RequestPasswordResetHandler
 from nocturna_auth.application.reset_password import ResetPassword, ResetPasswordHandler
@@ -12,8 +13,14 @@ from nocturna_auth.domain.emails import EmailKind
 from nocturna_auth.domain.lockout import LockoutPolicy
 from nocturna_auth.domain.one_time_tokens import InvalidToken
 from nocturna_auth.domain.sessions import RevocationReason, Session
-from nocturna_auth.domain.users import InvalidCredentials, InvalidEmail, User, WeakPassword
-from nocturna_contracts.auth.v1 import SessionRevoked
+from nocturna_auth.domain.users import (
+    InvalidCredentials,
+    InvalidEmail,
+    TooManyAttempts,
+    User,
+    WeakPassword,
+)
+from nocturna_contracts.auth.v1 import SessionRevoked, UserEmailVerified
 
 from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore, InMemoryLoginAttemptLimiter
 from services.auth.tests.unit.builders import (
@@ -68,8 +75,16 @@ def _signed_in(store: InMemoryAuthStore, user: User, *numbers: int) -> list[UUID
     return [UUID(int=500 + number) for number in numbers]
 
 
-def _change(store: InMemoryAuthStore, hasher: FakePasswordHasher) -> ChangePasswordHandler:
-    return ChangePasswordHandler(store, hasher, POLICY, MAIL, clock(store), ACCESS_TOKEN_TTL)
+def _change(
+    store: InMemoryAuthStore,
+    hasher: FakePasswordHasher,
+    limiter: InMemoryLoginAttemptLimiter | None = None,
+) -> ChangePasswordHandler:
+    limiter = limiter or InMemoryLoginAttemptLimiter(
+        NOW, LockoutPolicy(3, 60, 600), LockoutPolicy(100, 60, 600)
+    )
+    check = ThrottledPasswordCheck(hasher, limiter)
+    return ChangePasswordHandler(store, hasher, check, POLICY, MAIL, clock(store), ACCESS_TOKEN_TTL)
 
 
 def _forgot(store: InMemoryAuthStore, cooldown: timedelta = timedelta(0)) -> RequestPasswordResetHandler:
@@ -205,6 +220,9 @@ async def test_a_reset_sets_the_password_verifies_the_address_and_ends_every_ses
     stored = store.users[user.id]
     assert hasher.verify(stored.password_hash, NEW_PASSWORD)
     assert stored.email_verified
+    assert [e for e in store.published if isinstance(e, UserEmailVerified)] == [
+        UserEmailVerified(user_id=user.id, email=EMAIL, verified_at=NOW)
+    ]
     assert _revoked(store) == dict.fromkeys(sessions, "password_changed")
     assert len(mails(store, EMAIL, EmailKind.PASSWORD_CHANGED)) == 1
 
@@ -281,3 +299,27 @@ async def test_a_reset_lifts_the_sign_in_lockout(
     await _reset(store, hasher, limiter)(ResetPassword(_reset_link(store), NEW_PASSWORD))
 
     assert await limiter.retry_after(EMAIL, None) == 0
+
+
+async def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(
+    store: InMemoryAuthStore, hasher: FakePasswordHasher, limiter: InMemoryLoginAttemptLimiter
+) -> None:
+    user = await _registered(store, hasher)
+    [current] = _signed_in(store, user, 1)
+    change = _change(store, hasher, limiter)
+
+    for _ in range(2):
+        with pytest.raises(InvalidCredentials):
+            await change(ChangePassword(user.id, current, "not my password", NEW_PASSWORD, "192.0.2.1"))
+    with pytest.raises(TooManyAttempts) as third:
+        await change(ChangePassword(user.id, current, "not my password", NEW_PASSWORD, "192.0.2.1"))
+    with pytest.raises(TooManyAttempts) as locked:  # even the right password waits for the lockout
+        await change(ChangePassword(user.id, current, PASSWORD, NEW_PASSWORD, "192.0.2.1"))
+
+    assert third.value.retry_after_seconds == 60
+    assert 0 < locked.value.retry_after_seconds <= 60
+    assert await limiter.retry_after(EMAIL, None) > 0  # the very lock the password grant checks
+    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    limiter.now += timedelta(seconds=61)
+    await change(ChangePassword(user.id, current, PASSWORD, NEW_PASSWORD, "192.0.2.1"))
+    assert hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)

@@ -207,3 +207,16 @@ async def test_a_refresh_may_narrow_the_scope_but_never_widen_it(world: AuthWorl
         world.session_of(issued),
         frozenset({"charts:read", "charts:write"}),
     )
+
+
+async def test_the_password_grant_refuses_a_scope_outside_the_catalogue_before_any_session(
+    world: AuthWorld,
+) -> None:
+    await world.user()
+
+    with pytest.raises(InvalidScope, match="admin"):
+        await world.sign_in(scope="charts:read admin")
+
+    assert world.store.sessions == {}
+    granted = await world.sign_in(scope="charts:read sessions:write")
+    assert granted.scope == "charts:read sessions:write"

@@ -17,13 +17,16 @@ from nocturna_auth.application.delete_account import DeleteAccount, DeleteAccoun
 from nocturna_auth.application.delete_user import DeleteUser, DeleteUserHandler
 from nocturna_auth.application.disable_user import DisableUser, DisableUserHandler
 from nocturna_auth.application.enable_user import EnableUser, EnableUserHandler
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordCheck
 from nocturna_auth.application.register_user import RegisterUser, RegisterUserHandler
 from nocturna_auth.application.search_users import SearchUsers, SearchUsersHandler
+from nocturna_auth.domain.lockout import LockoutPolicy
 from nocturna_auth.domain.sessions import RevocationReason, Session
 from nocturna_auth.domain.users import (
     InvalidRoles,
     PasswordMismatch,
     SelfLockout,
+    TooManyAttempts,
     User,
     UserNotFound,
     WeakPassword,
@@ -33,11 +36,12 @@ from nocturna_contracts.auth.v1 import (
     ApiKeyRevoked,
     SessionRevoked,
     UserDeleted,
+    UserEmailVerified,
     UserRegistered,
     UserRolesChanged,
 )
 
-from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore
+from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore, InMemoryLoginAttemptLimiter
 from services.auth.tests.unit.builders import POLICY, mailer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -264,10 +268,40 @@ async def test_an_already_revoked_key_is_not_announced_again_on_deletion(store: 
     assert [type(e) for e in store.published] == [UserDeleted]
 
 
+def _password_check(
+    hasher: FakePasswordHasher, limiter: InMemoryLoginAttemptLimiter | None = None
+) -> ThrottledPasswordCheck:
+    policy = LockoutPolicy(3, 60, 600)
+    return ThrottledPasswordCheck(hasher, limiter or InMemoryLoginAttemptLimiter(NOW, policy, policy))
+
+
+async def test_wrong_passwords_on_deleting_ones_account_lock_it_like_failed_sign_ins(
+    store: InMemoryAuthStore,
+) -> None:
+    user = _user(store, 2, "ada@example.com")
+    policy = LockoutPolicy(3, 60, 600)
+    limiter = InMemoryLoginAttemptLimiter(NOW, policy, LockoutPolicy(100, 60, 600))
+    delete = DeleteAccountHandler(store, _password_check(FakePasswordHasher(), limiter), lambda: NOW, TTL)
+
+    for _ in range(2):
+        with pytest.raises(PasswordMismatch):
+            await delete(DeleteAccount(user.id, "not my password", "192.0.2.1"))
+    with pytest.raises(TooManyAttempts):
+        await delete(DeleteAccount(user.id, "not my password", "192.0.2.1"))
+    with pytest.raises(TooManyAttempts):
+        await delete(DeleteAccount(user.id, PASSWORD, "192.0.2.1"))
+
+    assert user.id in store.users
+    assert await limiter.retry_after("ada@example.com", None) == 60
+    limiter.now += timedelta(seconds=60)
+    await delete(DeleteAccount(user.id, PASSWORD, "192.0.2.1"))
+    assert user.id not in store.users
+
+
 async def test_deleting_ones_own_account_needs_the_password(store: InMemoryAuthStore) -> None:
     user = _user(store, 2)
     hasher = FakePasswordHasher()
-    delete = DeleteAccountHandler(store, hasher, lambda: NOW, TTL)
+    delete = DeleteAccountHandler(store, _password_check(hasher), lambda: NOW, TTL)
 
     with pytest.raises(PasswordMismatch):
         await delete(DeleteAccount(user.id, "not my password"))
@@ -281,7 +315,7 @@ async def test_deleting_ones_own_account_needs_the_password(store: InMemoryAuthS
 
 async def test_a_deleted_email_can_register_again_as_a_new_account(store: InMemoryAuthStore) -> None:
     user = _user(store, 2, "ada@example.com")
-    await DeleteAccountHandler(store, FakePasswordHasher(), lambda: NOW, TTL)(
+    await DeleteAccountHandler(store, _password_check(FakePasswordHasher()), lambda: NOW, TTL)(
         DeleteAccount(user.id, PASSWORD)
     )
 
@@ -324,7 +358,8 @@ async def test_create_admin_creates_a_verified_admin_and_announces_the_registrat
             display_name=None,
             email_verified=True,
             registered_at=NOW,
-        )
+        ),
+        UserEmailVerified(user_id=stored.id, email="boss@example.com", verified_at=NOW),
     ]
 
 

@@ -26,11 +26,17 @@ from nocturna_subscription.application.queries import (
     SearchSubscriptionsHandler,
 )
 from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.record_email_verification import RecordEmailVerificationHandler
 from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
 from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
-from nocturna_subscription.consumers import chart_calculated, user_deleted, user_registered
+from nocturna_subscription.consumers import (
+    chart_calculated,
+    user_deleted,
+    user_email_verified,
+    user_registered,
+)
 from nocturna_subscription.domain.billing import BillingProvider
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
 from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
@@ -91,6 +97,7 @@ class SubscriptionService:
             cancel_subscription=CancelSubscriptionHandler(uow, provider, shell.clock),
             downgrade_subscription=DowngradeSubscriptionHandler(uow, provider, shell.clock),
             close_account=CloseAccountHandler(uow, provider, shell.clock),
+            record_email_verification=RecordEmailVerificationHandler(uow),
             grant_plan=GrantPlanHandler(uow, shell.clock),
             search_subscriptions=SearchSubscriptionsHandler(uow),
             sandbox=SandboxBillingHandler(uow, sandbox, process_webhook, shell.clock, uuid7)
@@ -99,6 +106,7 @@ class SubscriptionService:
         )
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.close_account)
+        user_email_verified.subscribe(messaging.subscriptions, self.use_cases.record_email_verification)
         chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
         self.app: FastAPI = shell.create_app(
             title="Nocturna subscription",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from nocturna_platform.http.client import RequestClient
 from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.security.dependencies import CurrentPrincipal
@@ -71,17 +72,17 @@ async def resend_verification(principal: CurrentPrincipal, use_cases: UseCases) 
 @router.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 422, 429),
 )
 async def change_password(
-    body: ChangePasswordRequest, principal: CurrentPrincipal, use_cases: UseCases
+    body: ChangePasswordRequest, principal: CurrentPrincipal, use_cases: UseCases, client: RequestClient
 ) -> Response:
     if principal.session_id is None:
         raise Problem(
             403, "session_required", "Sign-in required", "Change the password from a signed-in session."
         )
     command = ChangePassword(
-        principal.subject, principal.session_id, body.current_password, body.new_password
+        principal.subject, principal.session_id, body.current_password, body.new_password, client.ip
     )
     try:
         await use_cases.change_password(command)
@@ -95,6 +96,8 @@ async def change_password(
         ) from error
     except WeakPassword as error:
         raise problems.weak_password(error, "new_password") from error
+    except TooManyAttempts as error:
+        raise problems.retry_later(error) from error
     except AccountNotFound as error:
         raise _account_gone() from error
     return Response(status_code=status.HTTP_204_NO_CONTENT)

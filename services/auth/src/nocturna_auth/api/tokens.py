@@ -64,6 +64,8 @@ async def token(
     grant = PasswordGrant(username, password, scope, user_agent=client.user_agent, ip=client.ip)
     try:
         issued = await use_cases.password_grant(grant)
+    except InvalidScope as error:
+        return oauth_error(400, "invalid_scope", str(error))
     except InvalidCredentials:
         return oauth_error(400, "invalid_grant", "invalid email or password")
     except AccountDisabled:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from nocturna_auth.application.account_mail import AccountMail
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordCheck
 from nocturna_auth.application.mail_tokens import supersede_tokens
 from nocturna_auth.application.revoke_sessions import revoke_sessions
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
@@ -23,16 +24,19 @@ class ChangePassword:
     """The caller's own session: it stays signed in."""
     current_password: str
     new_password: str
+    ip: str | None = None
 
 
 class ChangePasswordHandler:
-    """Needs the current password; the policy applies to the new one. Every other session of the user ends,
+    """Needs the current password (wrong guesses count like failed sign-ins, growing lockout); the policy
+    applies to the new one. Every other session of the user ends,
     pending reset links die, and the owner is told by mail."""
 
     def __init__(
         self,
         uow: Callable[[], AuthUnitOfWork],
         hasher: PasswordHasher,
+        password_check: ThrottledPasswordCheck,
         policy: PasswordPolicy,
         mail: AccountMail,
         clock: Callable[[], datetime],
@@ -40,6 +44,7 @@ class ChangePasswordHandler:
     ) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._password_check = password_check
         self._policy = policy
         self._mail = mail
         self._clock = clock
@@ -51,7 +56,7 @@ class ChangePasswordHandler:
             user = await uow.users.get(command.user_id)
             if user is None:
                 raise AccountNotFound("the account does not exist")
-            if not user.authenticate(command.current_password, self._hasher):
+            if not await self._password_check(user, command.current_password, command.ip):
                 raise InvalidCredentials("the current password is wrong")
             user.change_password(command.new_password, self._hasher, self._policy)
             await uow.users.save(user)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from nocturna_contracts.auth.v1 import UserRegistered, UserRolesChanged
 
+from nocturna_auth.application.email_verification import mark_email_verified
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.users import (
     ADMIN_ROLE,
@@ -81,9 +82,7 @@ class CreateAdminHandler:
                     policy=self._policy,
                     now=now,
                 )
-                user.email_verified = True
                 user.roles = ASSIGNABLE_ROLES
-                await uow.users.add(user)
                 uow.publish(
                     UserRegistered(
                         user_id=user.id,
@@ -93,6 +92,8 @@ class CreateAdminHandler:
                         registered_at=now,
                     )
                 )
+                mark_email_verified(uow, user, now)
+                await uow.users.add(user)
                 await uow.commit()
                 return CreatedAdmin(user, AdminCreation.CREATED)
             if not user.assign_roles(user.roles | {ADMIN_ROLE}):

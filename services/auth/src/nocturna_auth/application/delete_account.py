@@ -8,28 +8,31 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from nocturna_auth.application.erase_user import erase_user
+from nocturna_auth.application.limit_login_attempts import ThrottledPasswordCheck
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
-from nocturna_auth.domain.users import PasswordHasher, PasswordMismatch, UserNotFound
+from nocturna_auth.domain.users import PasswordMismatch, UserNotFound
 
 
 @dataclass(frozen=True)
 class DeleteAccount:
     user_id: UUID
     password: str
+    ip: str | None = None
 
 
 class DeleteAccountHandler:
-    """A stolen access token alone cannot erase an account: the password is checked first."""
+    """A stolen access token alone cannot erase an account: the password is checked first, and wrong
+    guesses count like failed sign-ins."""
 
     def __init__(
         self,
         uow: Callable[[], AuthUnitOfWork],
-        hasher: PasswordHasher,
+        password_check: ThrottledPasswordCheck,
         clock: Callable[[], datetime],
         access_token_ttl: timedelta,
     ) -> None:
         self._uow = uow
-        self._hasher = hasher
+        self._password_check = password_check
         self._clock = clock
         self._access_token_ttl = access_token_ttl
 
@@ -38,7 +41,7 @@ class DeleteAccountHandler:
             user = await uow.users.get_for_update(command.user_id)
             if user is None:
                 raise UserNotFound("the account does not exist")
-            if not user.authenticate(command.password, self._hasher):
+            if not await self._password_check(user, command.password, command.ip):
                 raise PasswordMismatch("the password is not correct")
             await erase_user(uow, user, now=self._clock(), access_token_ttl=self._access_token_ttl)
             await uow.commit()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from nocturna_auth.application.session_tokens import IssuedTokens, SessionTokenIssuer
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
+from nocturna_auth.domain.scopes import catalogued_scopes
 from nocturna_auth.domain.users import (
     AccountDisabled,
     InvalidCredentials,
@@ -26,7 +27,8 @@ class PasswordGrant:
 
 
 class PasswordGrantHandler:
-    """Checks the credentials (same answer for unknown email and wrong password) and issues a token."""
+    """Checks the requested scopes against the catalogue, then the credentials (same answer for unknown email
+    and wrong password), and starts a session."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class PasswordGrantHandler:
         self._tokens = tokens
 
     async def __call__(self, grant: PasswordGrant) -> IssuedTokens:
+        scopes = catalogued_scopes(grant.scope)
         try:
             email = normalise_email(grant.email)
         except InvalidEmail as error:
@@ -53,7 +56,6 @@ class PasswordGrantHandler:
             if user.is_disabled:
                 raise AccountDisabled("this account is disabled")
             await uow.users.save(user)
-            scopes = frozenset(grant.scope.split())
             issued = await self._tokens.start_session(
                 uow, user, scopes=scopes, user_agent=grant.user_agent, ip=grant.ip
             )

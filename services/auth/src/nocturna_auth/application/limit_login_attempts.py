@@ -6,7 +6,9 @@ from typing import Protocol
 
 from nocturna_auth.application.issue_tokens import PasswordGrant, PasswordGrantHandler
 from nocturna_auth.application.session_tokens import IssuedTokens
-from nocturna_auth.domain.users import InvalidCredentials, TooManyAttempts
+from nocturna_auth.domain.users import InvalidCredentials, PasswordHasher, TooManyAttempts, User
+
+LOCKED_OUT = "too many failed attempts; try again later"
 
 
 class LoginAttemptLimiter(Protocol):
@@ -42,13 +44,37 @@ class ThrottledPasswordGrantHandler:
         account = login_account(grant.email)
         wait = await self._limiter.retry_after(account, grant.ip)
         if wait > 0:
-            raise TooManyAttempts("too many failed sign-ins; try again later", wait)
+            raise TooManyAttempts(LOCKED_OUT, wait)
         try:
             issued = await self._grant(grant)
         except InvalidCredentials:
             lockout = await self._limiter.record_failure(account, grant.ip)
             if lockout > 0:
-                raise TooManyAttempts("too many failed sign-ins; try again later", lockout) from None
+                raise TooManyAttempts(LOCKED_OUT, lockout) from None
             raise
         await self._limiter.record_success(account)
         return issued
+
+
+class ThrottledPasswordCheck:
+    """A signed-in user confirming their password (change password, delete account) counts against the
+    same per-account and per-address limits as sign-ins: a stolen access token cannot guess the password."""
+
+    def __init__(self, hasher: PasswordHasher, limiter: LoginAttemptLimiter) -> None:
+        self._hasher = hasher
+        self._limiter = limiter
+
+    async def __call__(self, user: User, password: str, ip: str | None) -> bool:
+        """True when `password` is right (clears the account's failures); False counts a failure.
+        `TooManyAttempts` while locked (before any check) or when this failure starts a lockout."""
+        account = login_account(user.email)
+        wait = await self._limiter.retry_after(account, ip)
+        if wait > 0:
+            raise TooManyAttempts(LOCKED_OUT, wait)
+        if user.authenticate(password, self._hasher):
+            await self._limiter.record_success(account)
+            return True
+        lockout = await self._limiter.record_failure(account, ip)
+        if lockout > 0:
+            raise TooManyAttempts(LOCKED_OUT, lockout)
+        return False

@@ -12,7 +12,7 @@ from nocturna_contracts.auth.v1 import UserRegistered
 from nocturna_auth.application.mail_tokens import TokenMailer
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.emails import EmailKind
-from nocturna_auth.domain.users import PasswordHasher, PasswordPolicy, User
+from nocturna_auth.domain.users import EmailAlreadyRegistered, PasswordHasher, PasswordPolicy, User
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,12 @@ class RegisterUserHandler:
             if await uow.users.by_email(user.email) is not None:
                 await self._notify_owner(uow, user.email, now)
                 return user
-            await uow.users.add(user)
+            try:
+                await uow.users.add(user)
+            except EmailAlreadyRegistered:
+                # A concurrent registration of this email committed between the lookup and the insert.
+                await self._notify_owner(uow, user.email, now)
+                return user
             await self._mailer.send_verification(uow, user, now=now, token_id=self._new_id())
             uow.publish(
                 UserRegistered(

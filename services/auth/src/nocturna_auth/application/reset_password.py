@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from nocturna_auth.application.account_mail import AccountMail
+from nocturna_auth.application.email_verification import mark_email_verified
 from nocturna_auth.application.limit_login_attempts import LoginAttemptLimiter
 from nocturna_auth.application.mail_tokens import supersede_tokens
 from nocturna_auth.application.revoke_sessions import revoke_sessions
@@ -57,7 +58,7 @@ class ResetPasswordHandler:
             token.consume(TokenPurpose.RESET_PASSWORD, now)
             await uow.one_time_tokens.save(token)
             await supersede_tokens(uow, user.id, TokenPurpose.RESET_PASSWORD, now)
-            user.verify_email()
+            mark_email_verified(uow, user, now)  # the reset link reached this mailbox
             await uow.users.save(user)
             await revoke_sessions(
                 uow,

@@ -9,6 +9,7 @@ from nocturna_contracts.event import Event
 from nocturna_auth.domain.emails import OutgoingEmails
 from nocturna_auth.domain.ports import (
     ApiKeyRepository,
+    ExternalIdentityRepository,
     OneTimeTokenRepository,
     RefreshTokenRepository,
     ServiceClientRepository,
@@ -38,6 +39,9 @@ class AuthUnitOfWork(Protocol):
 
     @property
     def outgoing_emails(self) -> OutgoingEmails: ...
+
+    @property
+    def external_identities(self) -> ExternalIdentityRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

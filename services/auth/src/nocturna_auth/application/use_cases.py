@@ -9,6 +9,7 @@ from uuid import UUID
 
 from nocturna_auth.application.change_password import ChangePasswordHandler
 from nocturna_auth.application.change_roles import ChangeRolesHandler
+from nocturna_auth.application.complete_oidc_login import CompleteOidcLoginHandler
 from nocturna_auth.application.confirm_principal import ConfirmPrincipalHandler
 from nocturna_auth.application.create_admin import CreateAdminHandler
 from nocturna_auth.application.create_api_key import CreateApiKeyHandler
@@ -33,6 +34,7 @@ from nocturna_auth.application.revoke_api_key import RevokeApiKeyHandler
 from nocturna_auth.application.revoke_other_sessions import RevokeOtherSessionsHandler
 from nocturna_auth.application.revoke_session import RevokeSessionHandler
 from nocturna_auth.application.search_users import SearchUsersHandler
+from nocturna_auth.application.start_oidc_login import StartOidcLoginHandler
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.application.verify_email import VerifyEmailHandler
 from nocturna_auth.domain.users import User
@@ -82,3 +84,5 @@ class AuthUseCases:
     change_password: ChangePasswordHandler
     request_password_reset: RequestPasswordResetHandler
     reset_password: ResetPasswordHandler
+    start_oidc_login: StartOidcLoginHandler
+    complete_oidc_login: CompleteOidcLoginHandler

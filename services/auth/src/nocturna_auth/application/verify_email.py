@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from nocturna_auth.application.email_verification import mark_email_verified
 from nocturna_auth.application.unit_of_work import AuthUnitOfWork
 from nocturna_auth.domain.one_time_tokens import InvalidToken, TokenPurpose, token_digest
 
 
 class VerifyEmailHandler:
-    """Consumes a verification token (once, before it expires) and marks the account's address verified."""
+    """Consumes a verification token (once, before it expires), marks the account's address verified and
+    announces `auth.user.email_verified.v1`."""
 
     def __init__(self, uow: Callable[[], AuthUnitOfWork], clock: Callable[[], datetime]) -> None:
         self._uow = uow
@@ -24,7 +26,7 @@ class VerifyEmailHandler:
             if token is None or user is None:
                 raise InvalidToken("the link is invalid, was used already or has expired")
             token.consume(TokenPurpose.VERIFY_EMAIL, now)
-            user.verify_email()
+            mark_email_verified(uow, user, now)
             await uow.one_time_tokens.save(token)
             await uow.users.save(user)
             await uow.commit()

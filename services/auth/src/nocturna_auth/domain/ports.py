@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from nocturna_auth.domain.api_keys import ApiKey
+from nocturna_auth.domain.external_identities import ExternalIdentityLink
 from nocturna_auth.domain.one_time_tokens import OneTimeToken, TokenPurpose
 from nocturna_auth.domain.refresh_tokens import RefreshToken
 from nocturna_auth.domain.service_clients import ServiceClient
@@ -16,7 +17,10 @@ from nocturna_auth.domain.users import User
 
 
 class UserRepository(Protocol):
-    async def add(self, user: User) -> None: ...
+    async def add(self, user: User) -> None:
+        """Store a new account; `EmailAlreadyRegistered` when the email is taken, even by a concurrent
+        transaction that committed meanwhile (the transaction stays usable)."""
+        ...
 
     async def get(self, user_id: UUID) -> User | None: ...
 
@@ -111,3 +115,11 @@ class OneTimeTokenRepository(Protocol):
     async def unused_for_user(self, user_id: UUID, purpose: TokenPurpose) -> Sequence[OneTimeToken]: ...
 
     async def save(self, token: OneTimeToken) -> None: ...
+
+
+class ExternalIdentityRepository(Protocol):
+    async def get(self, provider: str, subject: str) -> ExternalIdentityLink | None: ...
+
+    async def add(self, link: ExternalIdentityLink) -> None: ...
+
+    async def save(self, link: ExternalIdentityLink) -> None: ...

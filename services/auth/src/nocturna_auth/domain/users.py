@@ -137,7 +137,8 @@ class User:
 
     id: UUID
     email: str
-    password_hash: str
+    password_hash: str | None
+    """None for an account created through a provider until a password is set (reset by mail)."""
     display_name: str | None
     created_at: datetime
     email_verified: bool = False
@@ -170,8 +171,25 @@ class User:
             created_at=now,
         )
 
+    @classmethod
+    def register_without_password(
+        cls, *, user_id: UUID, email: str, display_name: str | None, now: datetime
+    ) -> User:
+        """An account signed up through an OpenID provider: no password until one is set by reset mail.
+        The caller marks the address verified when the provider vouched for it."""
+        return cls(
+            id=user_id,
+            email=normalise_email(email),
+            password_hash=None,
+            display_name=display_name.strip()[:200] if display_name and display_name.strip() else None,
+            created_at=now,
+        )
+
     def authenticate(self, password: str, hasher: PasswordHasher) -> bool:
         """Verify the password; rehash transparently when the hashing parameters changed."""
+        if self.password_hash is None:
+            hasher.hash(password)  # same cost as a real check: no timing oracle
+            return False
         if not hasher.verify(self.password_hash, password):
             return False
         if hasher.needs_rehash(self.password_hash):
@@ -207,5 +225,9 @@ class User:
         policy.check(new_password, email=self.email)
         self.password_hash = hasher.hash(new_password)
 
-    def verify_email(self) -> None:
+    def verify_email(self) -> bool:
+        """False when the address was verified already (nothing to announce)."""
+        if self.email_verified:
+            return False
         self.email_verified = True
+        return True

@@ -7,11 +7,12 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from nocturna_auth.domain.sessions import RevocationReason, Session
-from nocturna_auth.domain.users import User
+from nocturna_auth.domain.users import EmailAlreadyRegistered, User
 from nocturna_auth.infrastructure.tables import SessionRow, UserRow
 
 
@@ -33,18 +34,23 @@ class SqlUserRepository:
         self._session = session
 
     async def add(self, user: User) -> None:
-        self._session.add(
-            UserRow(
-                id=user.id,
-                email=user.email,
-                password_hash=user.password_hash,
-                display_name=user.display_name,
-                email_verified=user.email_verified,
-                roles=sorted(user.roles),
-                created_at=user.created_at,
-                disabled_at=user.disabled_at,
-            )
+        row = UserRow(
+            id=user.id,
+            email=user.email,
+            password_hash=user.password_hash,
+            display_name=user.display_name,
+            email_verified=user.email_verified,
+            roles=sorted(user.roles),
+            created_at=user.created_at,
+            disabled_at=user.disabled_at,
         )
+        try:
+            # A savepoint: a concurrent registration of the same email that committed first makes this
+            # insert fail on the unique index without spoiling the rest of the transaction.
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError as error:
+            raise EmailAlreadyRegistered("the email is taken") from error
 
     async def get(self, user_id: UUID) -> User | None:
         row = await self._session.get(UserRow, user_id)

@@ -31,7 +31,7 @@ class UserRow(SQLModel, table=True):
 
     id: UUID = Field(primary_key=True)
     email: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    password_hash: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     display_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     email_verified: bool = False
     roles: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
@@ -201,3 +201,18 @@ class OutgoingEmailRow(SQLModel, table=True):
 
 
 MESSAGING = messaging_tables(SQLModel.metadata, SCHEMA)
+
+
+class ExternalIdentityRow(SQLModel, table=True):
+    """An OpenID provider's account (`provider`, its `sub`) linked to one of our users."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (Index("ix_external_identities_user_id", "user_id"), {"schema": SCHEMA})
+
+    provider: str = Field(sa_column=Column(Text, primary_key=True))
+    subject: str = Field(sa_column=Column(Text, primary_key=True))
+    user_id: UUID = Field(
+        sa_column=Column(Uuid, ForeignKey(f"{SCHEMA}.users.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_login_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

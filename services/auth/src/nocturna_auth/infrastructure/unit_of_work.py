@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nocturna_auth.infrastructure.api_key_repository import SqlApiKeyRepository
 from nocturna_auth.infrastructure.email_outbox import SqlOutgoingEmails
+from nocturna_auth.infrastructure.external_identity_repository import SqlExternalIdentityRepository
 from nocturna_auth.infrastructure.one_time_token_repository import SqlOneTimeTokenRepository
 from nocturna_auth.infrastructure.refresh_token_repository import SqlRefreshTokenRepository
 from nocturna_auth.infrastructure.repositories import SqlSessionRepository, SqlUserRepository
@@ -26,6 +27,7 @@ class SqlAuthUnitOfWork(SqlUnitOfWork):
     service_clients: SqlServiceClientRepository
     one_time_tokens: SqlOneTimeTokenRepository
     outgoing_emails: SqlOutgoingEmails
+    external_identities: SqlExternalIdentityRepository
 
     def __init__(
         self,
@@ -46,6 +48,7 @@ class SqlAuthUnitOfWork(SqlUnitOfWork):
         self.service_clients = SqlServiceClientRepository(self.session)
         self.one_time_tokens = SqlOneTimeTokenRepository(self.session)
         self.outgoing_emails = SqlOutgoingEmails(self.session, self._clock, uuid7)
+        self.external_identities = SqlExternalIdentityRepository(self.session)
 
     async def commit(self) -> None:
         await super().commit()

@@ -19,6 +19,7 @@ from nocturna_subscription.application.queries import (
     SearchSubscriptionsHandler,
 )
 from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.record_email_verification import RecordEmailVerificationHandler
 from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
 from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
@@ -38,6 +39,7 @@ class SubscriptionUseCases:
     cancel_subscription: CancelSubscriptionHandler
     downgrade_subscription: DowngradeSubscriptionHandler
     close_account: CloseAccountHandler
+    record_email_verification: RecordEmailVerificationHandler
     grant_plan: GrantPlanHandler
     search_subscriptions: SearchSubscriptionsHandler
     sandbox: SandboxBillingHandler | None

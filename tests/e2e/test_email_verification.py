@@ -1,0 +1,64 @@
+"""Verifying the email at auth opens paid checkout at subscription (through `auth.user.email_verified.v1`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+
+import httpx
+import pytest
+
+from tests.e2e.fleet import Fleet
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery"
+
+
+async def _verification_token(fleet: Fleet, email: str, timeout: float = 15) -> str:
+    async with asyncio.timeout(timeout):
+        while True:
+            if fleet.mailbox.exists():
+                for line in fleet.mailbox.read_text(encoding="utf-8").splitlines():
+                    message = json.loads(line)
+                    if message["to"] == email and message["kind"] == "verify_email":
+                        match = re.search(r"[?&]token=([A-Za-z0-9_\-]+)", message["body"])
+                        assert match is not None
+                        return match.group(1)
+            await asyncio.sleep(0.1)
+
+
+async def test_verifying_the_email_opens_paid_checkout(fleet: Fleet) -> None:
+    email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
+    async with httpx.AsyncClient(base_url=fleet.gateway, timeout=10) as client:
+        assert (
+            await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+        ).is_success
+        token = await client.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        async with asyncio.timeout(15):
+            while (await client.get("/api/v1/subscriptions/me", headers=headers)).status_code == 404:
+                await asyncio.sleep(0.1)
+        refused = await client.post(
+            "/api/v1/subscriptions/me/checkout", json={"plan": "pro"}, headers=headers
+        )
+
+        verified = await client.post(
+            "/api/v1/auth/verify-email", json={"token": await _verification_token(fleet, email)}
+        )
+        async with asyncio.timeout(15):
+            while True:
+                opened = await client.post(
+                    "/api/v1/subscriptions/me/checkout", json={"plan": "pro"}, headers=headers
+                )
+                if opened.status_code != 403:
+                    break
+                await asyncio.sleep(0.1)
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "email_not_verified")
+    assert verified.status_code == 204, verified.text
+    assert opened.status_code == 201, opened.text
