@@ -54,6 +54,21 @@ class QuotaSettings(BaseModel):
     )
 
 
+class BatchSettings(BaseModel):
+    progress_interval_seconds: float = Field(
+        default=1.0, gt=0, description="A running job announces its progress at least this often."
+    )
+    chunk_seconds: float = Field(
+        default=0.25, gt=0, description="Outcomes are recorded (one transaction) after this much work."
+    )
+
+    @model_validator(mode="after")
+    def _chunk_within_interval(self) -> BatchSettings:
+        if self.chunk_seconds >= self.progress_interval_seconds:
+            raise ValueError("chunk_seconds must be shorter than progress_interval_seconds")
+        return self
+
+
 class ChartSettings(ServiceSettings):
     service_name: str = "chart"
     http: HttpSettings = HttpSettings(port=8002)
@@ -61,6 +76,7 @@ class ChartSettings(ServiceSettings):
     encryption: EncryptionSettings = EncryptionSettings()
     quota: QuotaSettings = QuotaSettings()
     geocoding: GeocodingSettings = GeocodingSettings()
+    batch: BatchSettings = BatchSettings()
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> ChartSettings:

@@ -39,6 +39,7 @@ class CreateChart:
     house_system: HouseSystem
     options: ChartOptions
     idempotency_key: str | None = None
+    batch_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class CreateChartHandler:
                     now,
                     chart_id=chart.id,
                     house_system=houses.system.value if houses is not None else None,
+                    batch_id=command.batch_id,
                 )
             )
             await uow.commit()
