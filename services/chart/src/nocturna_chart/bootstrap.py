@@ -65,7 +65,7 @@ class ChartService:
         )
         pacing = BatchPacing(
             interval=timedelta(seconds=settings.batch.progress_interval_seconds),
-            chunk=timedelta(seconds=settings.batch.chunk_seconds),
+            max_chunk=settings.batch.max_chunk_records,
         )
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
@@ -81,7 +81,7 @@ class ChartService:
             reseal_charts=ResealChartsHandler(uow),
             returns=ReturnsHandler(uow, engine, shell.clock, fallback),
             submit_batch=SubmitBatchHandler(batch_uow, shell.clock, policy),
-            run_batch=RunBatchHandler(batch_uow, create_chart, shell.clock, pacing),
+            run_batch=RunBatchHandler(batch_uow, create_chart.create_many, shell.clock, pacing),
             get_batch=GetBatchHandler(batch_uow),
             erase_user_batches=EraseUserBatchesHandler(batch_uow),
         )

@@ -58,15 +58,9 @@ class BatchSettings(BaseModel):
     progress_interval_seconds: float = Field(
         default=1.0, gt=0, description="A running job announces its progress at least this often."
     )
-    chunk_seconds: float = Field(
-        default=0.25, gt=0, description="Outcomes are recorded (one transaction) after this much work."
+    max_chunk_records: int = Field(
+        default=100, ge=1, le=1000, description="Most records created in one transaction of a job."
     )
-
-    @model_validator(mode="after")
-    def _chunk_within_interval(self) -> BatchSettings:
-        if self.chunk_seconds >= self.progress_interval_seconds:
-            raise ValueError("chunk_seconds must be shorter than progress_interval_seconds")
-        return self
 
 
 class ChartSettings(ServiceSettings):

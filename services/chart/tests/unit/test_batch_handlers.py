@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 import pytest
-from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler
+from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler, Created
 from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
 from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.application.read_batch import BatchNotFound, GetBatchHandler
 from nocturna_chart.application.run_batch import BatchPacing, RunBatchHandler
-from nocturna_chart.application.saved_charts import SavedChart
 from nocturna_chart.application.submit_batch import SubmitBatch, SubmitBatchHandler
 from nocturna_chart.domain.batch import BatchItem, BatchNotInPlan, BatchStatus
-from nocturna_chart.domain.birth import BirthData, Place, PlacedBirth
+from nocturna_chart.domain.birth import AmbiguousLocalTime, BirthData, Place, PlacedBirth
 from nocturna_chart.domain.charts import ChartOptions, QuotaExceeded
 from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
@@ -29,35 +29,50 @@ ADA = UUID("0190a000-0000-7000-8000-000000000001")
 BOB = UUID("0190a000-0000-7000-8000-000000000002")
 ENGINE = SwissEphemerisEngine()
 POLICY = ChartPolicy(HouseSystem.PORPHYRY, unknown_plan_charts_per_month=3)
+BIRTH = BirthData(date(1990, 1, 15), time(14, 30), 40.7128, -74.006, "America/New_York")
 PARIS = Place(2988507, "Paris", 48.85341, 2.3488, "Europe/Paris")
 META = EventMeta(
     "chart", UUID(int=77), "chart.batch.submitted.v1", datetime(2026, 1, 1, tzinfo=UTC), "chart", None, None
 )
 
 
-class TickingClock:
-    """Each reading is `step` later than the one before: work takes time."""
-
-    def __init__(self, step: timedelta) -> None:
-        self.now, self.step = datetime(2026, 11, 25, 12, 0, tzinfo=UTC), step
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
-        self.now += self.step
         return self.now
 
 
-class FlakyPlaceDirectory(InMemoryPlaceDirectory):
-    """Answers `answers` lookups, then becomes unavailable (a worker's dependency dies mid-job)."""
+class Worker:
+    """Single creation's `create_many`, where each record takes `per_record` of the clock's time and the
+    `crash_on`-th call dies after its transaction committed (before the job could record the outcomes).
+    """
 
-    def __init__(self, answers: int) -> None:
-        super().__init__(PARIS)
-        self.answers = answers
+    def __init__(
+        self,
+        store: InMemoryBatchStore,
+        clock: ManualClock | FixedClock,
+        places: InMemoryPlaceDirectory | None = None,
+    ) -> None:
+        self.create = CreateChartHandler(
+            store, ENGINE, clock, POLICY, places or InMemoryPlaceDirectory(PARIS)
+        )
+        self.clock, self.calls = clock, 0
+        self.per_record = timedelta(0)
+        self.crash_on: int | None = None
+        self.before_call: Callable[[int], Awaitable[None]] | None = None
 
-    async def place(self, place_id: int) -> Place | None:
-        self.answers -= 1
-        if self.answers < 0:
-            raise PlacesUnavailable
-        return await super().place(place_id)
+    async def __call__(self, commands: Sequence[CreateChart]) -> list[Created | Exception]:
+        self.calls += 1
+        if self.before_call is not None:
+            await self.before_call(self.calls)
+        created = await self.create.create_many(commands)
+        if isinstance(self.clock, ManualClock):
+            self.clock.now += self.per_record * len(commands)
+        if self.calls == self.crash_on:
+            raise ConnectionError("worker lost")
+        return created
 
 
 def _item(index: int, birth: BirthData | PlacedBirth | None = None) -> BatchItem:
@@ -84,12 +99,12 @@ async def _submit(store: InMemoryBatchStore, items: list[BatchItem], clock: obje
     return job.id
 
 
-def _runner(
-    store: InMemoryBatchStore, clock: object = None, places: InMemoryPlaceDirectory | None = None
-) -> RunBatchHandler:
-    clock = clock or FixedClock()
-    create = CreateChartHandler(store, ENGINE, clock, POLICY, places or InMemoryPlaceDirectory(PARIS))
-    return RunBatchHandler(store, create, clock, BatchPacing())
+PACING = BatchPacing(first_chunk=5)
+
+
+def _runner(store: InMemoryBatchStore, worker: Worker | None = None) -> RunBatchHandler:
+    worker = worker or Worker(store, FixedClock())
+    return RunBatchHandler(store, worker, worker.clock, PACING)
 
 
 def _published(store: InMemoryBatchStore, kind: type) -> list:
@@ -183,54 +198,112 @@ async def test_records_beyond_the_monthly_quota_fail_with_quota_exceeded() -> No
     assert store.jobs[job_id].status is BatchStatus.COMPLETED
 
 
-@pytest.mark.parametrize("step_ms", [0, 40], ids=["nothing recorded", "some recorded"])
-async def test_a_crash_mid_job_resumes_without_duplicate_charts_usage_or_events(step_ms: int) -> None:
+@pytest.mark.parametrize(("crash_on", "recorded"), [(1, 0), (3, 15)])
+async def test_a_crash_mid_job_resumes_without_duplicate_charts_usage_or_events(
+    crash_on: int, recorded: int
+) -> None:
     store = InMemoryBatchStore()
     _plan(store, ADA)
-    items = [_item(i, PlacedBirth(date(1990, 1, 1 + i), time(8, 0), PARIS.id)) for i in range(10)]
-    job_id = await _submit(store, items)
-    clock = TickingClock(timedelta(milliseconds=step_ms))
+    job_id = await _submit(store, [_item(i) for i in range(40)])
+    crashing = Worker(store, FixedClock())
+    crashing.crash_on = crash_on  # chunks of 5, 10, 20: the crashing one is committed, never recorded
 
-    with pytest.raises(PlacesUnavailable):  # dies after 6 charts were committed, some of them not recorded
-        await _runner(store, clock, places=FlakyPlaceDirectory(answers=6))(job_id, META)
-    recorded = store.jobs[job_id].processed
-    assert len(store.charts) == 6
-    assert recorded == 0 if step_ms == 0 else 0 < recorded < 6
-    assert len(store.records) == 10 - recorded  # resumption skips the recorded ones
+    with pytest.raises(ConnectionError):
+        await _runner(store, crashing)(job_id, META)
+    assert store.jobs[job_id].processed == recorded
+    assert len(store.records) == 40 - recorded  # resumption skips the recorded ones
+    assert len(store.charts) > recorded
 
     await _runner(store)(job_id, META)  # the redelivered job message
 
-    assert len(store.charts) == 10
-    assert len(_published(store, ChartCalculated)) == 10
-    assert store.usage[(ADA, "2026-11")] == 10
+    assert len(store.charts) == 40
+    assert len(_published(store, ChartCalculated)) == 40
+    assert store.usage[(ADA, "2026-11")] == 40
     job = store.jobs[job_id]
-    assert (job.status, job.succeeded) == (BatchStatus.COMPLETED, 10)
+    assert (job.status, job.succeeded) == (BatchStatus.COMPLETED, 40)
     assert {o.chart_id for o in store.outcomes.values()} == set(store.charts)
 
     await _runner(store)(job_id, META)  # a duplicate after completion has no effect
     assert len(_published(store, BatchCompleted)) == 1
-    assert len(store.charts) == 10
+    assert len(store.charts) == 40
+
+
+async def test_a_dependency_failing_mid_job_keeps_what_was_recorded_and_retries_the_rest() -> None:
+    store = InMemoryBatchStore()
+    _plan(store, ADA)
+    items = [_item(i, PlacedBirth(date(1990, 1, 1 + i), time(8, 0), PARIS.id)) for i in range(20)]
+    job_id = await _submit(store, items)
+    places = InMemoryPlaceDirectory(PARIS)
+    flaky = Worker(store, FixedClock(), places)
+
+    async def geocoding_goes_down(call: int) -> None:
+        places.available = call < 2
+
+    flaky.before_call = geocoding_goes_down
+
+    with pytest.raises(PlacesUnavailable):
+        await _runner(store, flaky)(job_id, META)
+    assert (store.jobs[job_id].processed, len(store.charts)) == (5, 5)
+
+    await _runner(store, Worker(store, FixedClock(), InMemoryPlaceDirectory(PARIS)))(job_id, META)
+    assert (store.jobs[job_id].succeeded, len(store.charts)) == (20, 20)
 
 
 async def test_progress_is_announced_at_least_once_a_second_and_no_more_often_than_needed() -> None:
     store = InMemoryBatchStore()
     _plan(store, ADA)
-    clock = TickingClock(timedelta(milliseconds=20))
-    job_id = await _submit(store, [_item(i) for i in range(200)], clock)
-    started = clock.now
+    clock = ManualClock()
+    job_id = await _submit(store, [_item(i) for i in range(300)], clock)
+    worker = Worker(store, clock)
+    worker.per_record = timedelta(milliseconds=10)  # 3 s of work in all
 
-    await _runner(store, clock)(job_id, META)
+    await _runner(store, worker)(job_id, META)
 
     progressed = _published(store, BatchProgressed)
     [completed] = _published(store, BatchCompleted)
-    moments = [started, *(event.progressed_at for event in progressed), completed.completed_at]
+    moments = [store.jobs[job_id].created_at, *(e.progressed_at for e in progressed), completed.completed_at]
     gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
-    assert len(progressed) >= 3
+    assert len(progressed) >= 2
     assert max(gaps) <= timedelta(seconds=1)
-    assert min(gaps[:-1]) >= timedelta(milliseconds=750)  # announcements between, not at every chunk
+    assert min(gaps[:-1]) >= timedelta(milliseconds=600)  # between chunks, not at every chunk
     processed = [event.processed for event in progressed]
     assert processed == sorted(processed)
-    assert processed[-1] < 200
+    assert processed[-1] < 300
+    assert worker.calls > len(progressed) + 1
+
+
+def test_chunks_grow_or_shrink_towards_a_quarter_of_the_progress_interval() -> None:
+    pacing = BatchPacing(interval=timedelta(seconds=1), first_chunk=10, max_chunk=100)
+
+    assert pacing.next_chunk(10, timedelta(milliseconds=50)) == 20  # at most doubles
+    assert pacing.next_chunk(40, timedelta(milliseconds=500)) == 20
+    assert pacing.next_chunk(80, timedelta(milliseconds=100)) == 100
+    assert pacing.next_chunk(1, timedelta(seconds=5)) == 1
+    assert pacing.next_chunk(10, timedelta(0)) == 20
+
+
+async def test_create_many_refuses_records_in_place_and_creates_the_rest_in_one_transaction() -> None:
+    store = InMemoryBatchStore()
+    _plan(store, ADA, per_month=2)
+    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, InMemoryPlaceDirectory(PARIS))
+    fold = BirthData(date(2021, 11, 7), time(1, 30), 40.7, -74.0, "America/New_York")
+    commands = [
+        CreateChart(ADA, "a", None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), "a"),
+        CreateChart(ADA, "b", None, fold, HouseSystem.PLACIDUS, ChartOptions(), "b"),
+        CreateChart(ADA, "c", None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), "c"),
+        CreateChart(ADA, "d", None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), "d"),
+        CreateChart(ADA, "a again", None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), "a"),
+    ]
+
+    a, b, c, d, again = await create.create_many(commands)
+
+    assert isinstance(b, AmbiguousLocalTime)
+    assert isinstance(d, QuotaExceeded)
+    assert not isinstance(a, Exception)
+    assert not isinstance(c, Exception)
+    assert not isinstance(again, Exception)
+    assert (a[1], c[1], again[1], again[0].chart.id) == (True, True, False, a[0].chart.id)
+    assert len(store.charts) == len(_published(store, ChartCalculated)) == 2
 
 
 async def test_a_job_is_readable_by_its_owner_only() -> None:
@@ -249,20 +322,17 @@ async def test_a_job_is_readable_by_its_owner_only() -> None:
 async def test_erasing_the_owner_removes_the_jobs_and_stops_a_running_one_at_its_next_chunk() -> None:
     store = InMemoryBatchStore()
     _plan(store, ADA)
-    job_id = await _submit(store, [_item(i) for i in range(20)])
-    clock = TickingClock(timedelta(milliseconds=100))
-    create = CreateChartHandler(store, ENGINE, clock, POLICY, InMemoryPlaceDirectory())
-    cast = 0
+    job_id = await _submit(store, [_item(i) for i in range(40)])
+    worker = Worker(store, FixedClock())
 
-    async def erased_after_three(command: CreateChart) -> tuple[SavedChart, bool]:
-        nonlocal cast
-        cast += 1
-        if cast == 3:
+    async def erased_during_the_second_chunk(call: int) -> None:
+        if call == 2:
             await EraseUserBatchesHandler(store)(ADA)
-        return await create(command)
 
-    await RunBatchHandler(store, erased_after_three, clock, BatchPacing())(job_id, META)
+    worker.before_call = erased_during_the_second_chunk
+
+    await _runner(store, worker)(job_id, META)
 
     assert (store.jobs, store.records, store.outcomes) == ({}, {}, {})
-    assert cast < 6
+    assert worker.calls == 2
     assert _published(store, BatchCompleted) == []

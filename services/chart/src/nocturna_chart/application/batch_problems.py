@@ -11,10 +11,9 @@ from nocturna_chart.domain.batch import ItemProblem
 from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
 from nocturna_chart.domain.charts import QuotaExceeded
 
-RECORD_ERRORS = (UnknownPlace, UnknownTimezone, AmbiguousLocalTime, InvalidOrbs, QuotaExceeded)
-
 
 def item_problem(error: Exception) -> ItemProblem:
+    """The problem of one of single creation's `REFUSALS`."""
     if isinstance(error, QuotaExceeded):
         return ItemProblem(
             "quota_exceeded",
@@ -39,4 +38,4 @@ def item_problem(error: Exception) -> ItemProblem:
         return ItemProblem("unknown_place", "Unknown place", "No place has this id.", "birth.place_id")
     if isinstance(error, InvalidOrbs):
         return ItemProblem("invalid_orbs", "Invalid orbs", str(error), "options.orbs")
-    raise TypeError(f"no problem for {type(error).__name__}")
+    raise error  # not a refusal: a failure of the system, retried with the job message

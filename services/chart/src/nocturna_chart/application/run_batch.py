@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -11,22 +11,29 @@ from nocturna_contracts.chart.v1 import BatchCompleted, BatchProgressed
 from nocturna_platform.messaging.meta import EventMeta
 
 from nocturna_chart.application.batch_ports import BatchUnitOfWork
-from nocturna_chart.application.batch_problems import RECORD_ERRORS, item_problem
-from nocturna_chart.application.create_chart import CreateChart
-from nocturna_chart.application.saved_charts import SavedChart
+from nocturna_chart.application.batch_problems import item_problem
+from nocturna_chart.application.create_chart import CreateChart, Created
 from nocturna_chart.domain.batch import BatchItem, BatchJob, ItemOutcome
 
 
 @dataclass(frozen=True)
 class BatchPacing:
-    """Outcomes are recorded once per `chunk` of work; progress is announced at least once per `interval`."""
+    """Records are created in chunks (one transaction, then one more recording their outcomes) sized to take
+    about a quarter of the progress interval, so progress can be announced at least once per interval.
+    """
 
     interval: timedelta = timedelta(seconds=1)
-    chunk: timedelta = timedelta(milliseconds=250)
+    first_chunk: int = 10
+    max_chunk: int = 100
+
+    def next_chunk(self, size: int, took: timedelta) -> int:
+        if took <= timedelta(0):
+            return min(self.max_chunk, size * 2)
+        return max(1, min(self.max_chunk, size * 2, int(size * (self.interval / 4) / took)))
 
 
-CreateChartCall = Callable[[CreateChart], Awaitable[tuple[SavedChart, bool]]]
-"""Single chart creation (`CreateChartHandler`): the one path every chart takes."""
+CreateCharts = Callable[[Sequence[CreateChart]], Awaitable[list[Created | Exception]]]
+"""`CreateChartHandler.create_many`: single chart creation, for several records in one transaction."""
 
 
 def record_key(job_id: UUID, index: int) -> str:
@@ -35,7 +42,7 @@ def record_key(job_id: UUID, index: int) -> str:
 
 
 class RunBatchHandler:
-    """Creates each pending record's chart exactly as `POST /charts` does (quota, usage, calculated event).
+    """Creates each pending record's chart as `POST /charts` does (quota, usage, calculated event), by chunks.
 
     A crash or redelivery resumes from the records without an outcome; a record cast but not yet recorded
     gets its first chart back through its idempotency key, so nothing is created, billed or announced twice.
@@ -44,11 +51,11 @@ class RunBatchHandler:
     def __init__(
         self,
         uow: Callable[[], BatchUnitOfWork],
-        create_chart: CreateChartCall,
+        create_charts: CreateCharts,
         clock: Callable[[], datetime],
         pacing: BatchPacing,
     ) -> None:
-        self._uow, self._create_chart, self._clock, self._pacing = uow, create_chart, clock, pacing
+        self._uow, self._create_charts, self._clock, self._pacing = uow, create_charts, clock, pacing
 
     async def __call__(self, batch_id: UUID, meta: EventMeta) -> None:
         async with self._uow() as uow:
@@ -59,34 +66,44 @@ class RunBatchHandler:
             await uow.batches.update(job)
             items = await uow.batches.pending(batch_id)
             await uow.commit()
-        outcomes: list[ItemOutcome] = []
-        chunk_started = self._clock()
-        for item in items:
-            outcomes.append(await self._cast(job, item))
-            if self._clock() - chunk_started >= self._pacing.chunk:
-                if not await self._record(batch_id, outcomes, meta):
-                    return  # erased with its owner meanwhile, or finished by another delivery
-                outcomes, chunk_started = [], self._clock()
-        await self._record(batch_id, outcomes, meta)
+        position, size = 0, self._pacing.first_chunk
+        while True:
+            chunk = items[position : position + size]
+            started = self._clock()
+            outcomes = await self._create(job, chunk)
+            took = self._clock() - started
+            if not await self._record(batch_id, outcomes, meta, took):
+                return  # completed, or erased with its owner meanwhile
+            position += len(chunk)
+            size = self._pacing.next_chunk(size, took)
 
-    async def _cast(self, job: BatchJob, item: BatchItem) -> ItemOutcome:
-        command = CreateChart(
-            owner_id=job.owner_id,
-            name=item.name,
-            notes=item.notes,
-            birth=item.birth,
-            house_system=item.house_system,
-            options=item.options,
-            idempotency_key=record_key(job.id, item.index),
-            batch_id=job.id,
-        )
-        try:
-            saved, _ = await self._create_chart(command)
-        except RECORD_ERRORS as error:
-            return ItemOutcome(item.index, problem=item_problem(error))
-        return ItemOutcome(item.index, chart_id=saved.chart.id)
+    async def _create(self, job: BatchJob, chunk: list[BatchItem]) -> list[ItemOutcome]:
+        if not chunk:
+            return []
+        commands = [
+            CreateChart(
+                owner_id=job.owner_id,
+                name=item.name,
+                notes=item.notes,
+                birth=item.birth,
+                house_system=item.house_system,
+                options=item.options,
+                idempotency_key=record_key(job.id, item.index),
+                batch_id=job.id,
+            )
+            for item in chunk
+        ]
+        created = await self._create_charts(commands)
+        return [
+            ItemOutcome(item.index, problem=item_problem(answer))
+            if isinstance(answer, Exception)
+            else ItemOutcome(item.index, chart_id=answer[0].chart.id)
+            for item, answer in zip(chunk, created, strict=True)
+        ]
 
-    async def _record(self, batch_id: UUID, outcomes: list[ItemOutcome], meta: EventMeta) -> bool:
+    async def _record(
+        self, batch_id: UUID, outcomes: list[ItemOutcome], meta: EventMeta, took: timedelta
+    ) -> bool:
         """Store a chunk's outcomes (and announce); False when the job is no longer open."""
         now = self._clock()
         async with self._uow() as uow:
@@ -107,7 +124,7 @@ class RunBatchHandler:
                     ),
                     cause=meta,
                 )
-            elif job.progress_due(now, self._pacing.interval, self._pacing.chunk):
+            elif job.progress_due(now, self._pacing.interval, took):
                 job = job.announced(now)
                 uow.publish(
                     BatchProgressed(
