@@ -66,6 +66,7 @@ class ChartService:
         pacing = BatchPacing(
             interval=timedelta(seconds=settings.batch.progress_interval_seconds),
             max_chunk=settings.batch.max_chunk_records,
+            concurrent_jobs=settings.batch.concurrent_jobs,
         )
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),

@@ -61,6 +61,9 @@ class BatchSettings(BaseModel):
     max_chunk_records: int = Field(
         default=100, ge=1, le=1000, description="Most records created in one transaction of a job."
     )
+    concurrent_jobs: int = Field(
+        default=2, ge=1, description="Jobs one process runs at once (each holds a database connection)."
+    )
 
 
 class ChartSettings(ServiceSettings):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -336,3 +337,27 @@ async def test_erasing_the_owner_removes_the_jobs_and_stops_a_running_one_at_its
     assert (store.jobs, store.records, store.outcomes) == ({}, {}, {})
     assert worker.calls == 2
     assert _published(store, BatchCompleted) == []
+
+
+async def test_a_process_runs_at_most_its_number_of_concurrent_jobs() -> None:
+    store = InMemoryBatchStore()
+    _plan(store, ADA)
+    first, second = await _submit(store, [_item(0)]), await _submit(store, [_item(1)])
+    worker, release = Worker(store, FixedClock()), asyncio.Event()
+
+    async def hold_the_first_job(call: int) -> None:
+        await release.wait()
+
+    worker.before_call = hold_the_first_job
+    runner = RunBatchHandler(store, worker, worker.clock, BatchPacing(concurrent_jobs=1))
+    running = [asyncio.create_task(runner(job_id, META)) for job_id in (first, second)]
+    await asyncio.sleep(0.01)
+
+    assert worker.calls == 1
+    assert [store.jobs[job_id].status for job_id in (first, second)] == [
+        BatchStatus.RUNNING,
+        BatchStatus.QUEUED,
+    ]
+    release.set()
+    await asyncio.gather(*running)
+    assert [store.jobs[job_id].status for job_id in (first, second)] == [BatchStatus.COMPLETED] * 2

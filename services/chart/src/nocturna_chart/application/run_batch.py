@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ class BatchPacing:
     interval: timedelta = timedelta(seconds=1)
     first_chunk: int = 10
     max_chunk: int = 100
+    concurrent_jobs: int = 2
+    """Jobs one process runs at once; more wait for a slot (their messages stay unacknowledged)."""
 
     def next_chunk(self, size: int, took: timedelta) -> int:
         if took <= timedelta(0):
@@ -56,8 +59,13 @@ class RunBatchHandler:
         pacing: BatchPacing,
     ) -> None:
         self._uow, self._create_charts, self._clock, self._pacing = uow, create_charts, clock, pacing
+        self._slots = asyncio.Semaphore(pacing.concurrent_jobs)
 
     async def __call__(self, batch_id: UUID, meta: EventMeta) -> None:
+        async with self._slots:
+            await self._run(batch_id, meta)
+
+    async def _run(self, batch_id: UUID, meta: EventMeta) -> None:
         async with self._uow() as uow:
             job = await uow.batches.lock(batch_id)
             if job is None or job.finished:  # erased, or done: a redelivery has no effect
