@@ -95,3 +95,11 @@ def test_bad_json_records_are_named_by_index() -> None:
 def test_a_body_that_is_no_list_of_records_is_malformed(body: bytes) -> None:
     with pytest.raises(MalformedBody):
         json_records(body)
+
+
+def test_a_file_bad_on_every_row_names_every_row_but_lists_a_bounded_number_of_errors() -> None:
+    with pytest.raises(InvalidRecords) as raised:
+        csv_records(("name,date,time,latitude,longitude,timezone\n" + "x,bad,bad,1,2,UTC\n" * 500).encode())
+
+    assert raised.value.records == list(range(2, 502))
+    assert len(raised.value.errors) == 100

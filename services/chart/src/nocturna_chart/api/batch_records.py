@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,8 @@ CSV_COLUMNS = (
 )
 BIRTH_COLUMNS = frozenset({"date", "time", "latitude", "longitude", "timezone", "place_id"})
 REQUIRED_COLUMNS = frozenset({"name", "date"})
+MAX_REPORTED_ERRORS = 100
+"""Field errors listed in one answer (every bad record is still named): a bad export fails on every row."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,14 @@ def _item(index: int, request: CreateChartRequest) -> BatchItem:
     )
 
 
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(map(str, loc))
+
+
 def _validated(
-    records: list[tuple[int, Any]], prefix: str, field_of: Any = lambda loc: ".".join(map(str, loc))
+    records: list[tuple[int, Any]], prefix: str, field_of: Callable[[tuple[Any, ...]], str] = _dotted
 ) -> list[BatchItem]:
+    """Records labelled by index or line; every error of every bad record, or the records as batch items."""
     items, errors, bad = [], [], []
     for index, (label, record) in enumerate(records):
         try:
@@ -88,7 +96,7 @@ def _validated(
                 for e in error.errors()
             ]
     if errors:
-        raise InvalidRecords(errors, bad)
+        raise InvalidRecords(errors[:MAX_REPORTED_ERRORS], bad)
     return items
 
 
@@ -109,8 +117,8 @@ def json_records(body: bytes) -> list[BatchItem]:
 def _csv_field(loc: tuple[Any, ...]) -> str:
     """A CSV column for a validation error: birth fields are flat columns there."""
     if loc and loc[0] == "birth":
-        return ".".join(map(str, loc[1:])) or "date"
-    return ".".join(map(str, loc))
+        return _dotted(loc[1:]) or "date"
+    return _dotted(loc)
 
 
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
