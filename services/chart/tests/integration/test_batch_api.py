@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -105,24 +105,46 @@ async def test_a_fifty_record_batch_is_cast_in_the_background_and_announced(char
     assert events[-1] == "chart.batch.completed.v1"
 
 
+def _batch_uow(chart: ChartHarness) -> Callable[[], SqlBatchUnitOfWork]:
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    dev_key = chart.settings.encryption.keys["dev"].get_secret_value()
+    return partial(SqlBatchUnitOfWork, factory, MESSAGING, utc_now, AesGcmSealer({"dev": dev_key}, "dev"))
+
+
+async def _stored_job(chart: ChartHarness, user: UUID, records: int) -> BatchJob:
+    """A job stored without its job message: only the workers a test runs itself process it."""
+    job = BatchJob.submitted(uuid7(), user, records, utc_now())
+    async with _batch_uow(chart)() as uow:
+        await uow.batches.add(job, json_records(json.dumps([_record(i) for i in range(records)]).encode()))
+        await uow.commit()
+    return job
+
+
+async def test_two_deliveries_of_a_job_at_once_create_each_chart_once(chart: ChartHarness) -> None:
+    user = uuid4()
+    headers = chart.headers(user)
+    await _grant(chart, user)
+    job = await _stored_job(chart, user, 40)
+    meta = EventMeta("chart", uuid4(), BatchSubmitted.event_type, utc_now(), "chart", None, None)
+
+    await asyncio.gather(*(chart.service.use_cases.run_batch(job.id, meta) for _ in range(2)))
+
+    report = (await chart.client.get(f"/api/v1/charts/batch/{job.id}", headers=headers)).json()
+    assert (report["status"], report["succeeded"], report["failed"]) == ("completed", 40, 0)
+    chart_ids = await _my_chart_ids(chart, headers)
+    assert len(chart_ids) == len(set(chart_ids)) == 40
+    events = [event_type for event_type, _ in await _events(chart, str(job.id))]
+    assert events.count("chart.chart.calculated.v1") == 40
+    assert events.count("chart.batch.completed.v1") == 1
+
+
 async def test_resuming_after_a_worker_crash_creates_no_duplicates(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)
     await _grant(chart, user)
-    shell = chart.service.shell
-    assert shell.session_factory is not None
-    batch_uow = partial(
-        SqlBatchUnitOfWork,
-        shell.session_factory,
-        MESSAGING,
-        utc_now,
-        AesGcmSealer({"dev": chart.settings.encryption.keys["dev"].get_secret_value()}, "dev"),
-    )
-    job = BatchJob.submitted(uuid7(), user, 30, utc_now())
-    # Stored, but its job message not queued yet: only the crashing worker below runs it.
-    async with batch_uow() as uow:
-        await uow.batches.add(job, json_records(json.dumps([_record(i) for i in range(30)]).encode()))
-        await uow.commit()
+    batch_uow = _batch_uow(chart)
+    job = await _stored_job(chart, user, 30)
     calls = 0
 
     async def dies_in_the_third_chunk(commands: Sequence[CreateChart]) -> list[Created | Exception]:

@@ -82,6 +82,8 @@ class RunBatchHandler:
             took = self._clock() - started
             if not await self._record(batch_id, outcomes, meta, took):
                 return  # completed, or erased with its owner meanwhile
+            if not chunk:
+                return  # nothing left here: records still open are another delivery's, which completes the job
             position += len(chunk)
             size = self._pacing.next_chunk(size, took)
 
