@@ -139,6 +139,34 @@ async def test_two_deliveries_of_a_job_at_once_create_each_chart_once(chart: Cha
     assert events.count("chart.batch.completed.v1") == 1
 
 
+async def test_a_running_job_announces_its_progress_through_the_outbox(chart: ChartHarness) -> None:
+    user = uuid4()
+    await _grant(chart, user)
+    job = await _stored_job(chart, user, 12)
+    create_charts = chart.service.use_cases.create_chart.create_many
+
+    async def slowly(commands: Sequence[CreateChart]) -> list[Created | Exception]:
+        await asyncio.sleep(0.05)
+        return await create_charts(commands)
+
+    pacing = BatchPacing(interval=timedelta(milliseconds=100), first_chunk=2, max_chunk=2)
+    meta = EventMeta("chart", uuid4(), BatchSubmitted.event_type, utc_now(), "chart", None, None)
+    await RunBatchHandler(_batch_uow(chart), slowly, utc_now, pacing)(job.id, meta)
+
+    events = await _events(chart, str(job.id))
+    progressed = [
+        json.loads(body) for event_type, body in events if event_type == "chart.batch.progressed.v1"
+    ]
+    assert len(progressed) >= 2
+    processed = [event["payload"]["processed"] for event in progressed]
+    assert processed == sorted(set(processed))
+    assert all(
+        0 < count < 12 and event["payload"]["total"] == 12
+        for count, event in zip(processed, progressed, strict=True)
+    )
+    assert events[-1][0] == "chart.batch.completed.v1"
+
+
 async def test_resuming_after_a_worker_crash_creates_no_duplicates(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)
