@@ -12,7 +12,13 @@ from nocturna_contracts.auth.v1 import (
     UserRegistered,
     UserRolesChanged,
 )
-from nocturna_contracts.chart.v1 import BatchCompleted, BatchProgressed, ChartCalculated, ChartDeleted
+from nocturna_contracts.chart.v1 import (
+    BatchCompleted,
+    BatchProgressed,
+    BatchSubmitted,
+    ChartCalculated,
+    ChartDeleted,
+)
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.errors import UnknownEventTypeError
 from nocturna_contracts.event import Event
@@ -30,6 +36,7 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = MappingProxyType(
         QuotaThresholdReached.event_type: QuotaThresholdReached,
         ChartCalculated.event_type: ChartCalculated,
         ChartDeleted.event_type: ChartDeleted,
+        BatchSubmitted.event_type: BatchSubmitted,
         BatchProgressed.event_type: BatchProgressed,
         BatchCompleted.event_type: BatchCompleted,
     }

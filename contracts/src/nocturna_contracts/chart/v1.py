@@ -43,6 +43,21 @@ class ChartDeleted(Event):
     deleted_at: UtcDateTime
 
 
+class BatchSubmitted(Event):
+    """A batch job was accepted; the chart service's own workers pick it up from their queue.
+
+    Carries no birth data: the records stay sealed in the chart schema until a worker casts them.
+    """
+
+    event_type: ClassVar[str] = "chart.batch.submitted.v1"
+    producer: ClassVar[str] = "chart"
+
+    batch_id: UUID
+    user_id: UUID
+    total: NonNegativeInt
+    submitted_at: UtcDateTime
+
+
 class BatchProgressed(Event):
     """Progress of a batch job, at least once a second while it runs; counts only grow."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -10,20 +11,25 @@ from fastapi import FastAPI
 from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_chart.api import charts
+from nocturna_chart.api import batch, charts
 from nocturna_chart.api.routes import router
 from nocturna_chart.application.create_chart import ChartPolicy, CreateChartHandler
 from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartHandler
+from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
+from nocturna_chart.application.read_batch import GetBatchHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.application.returns import ReturnsHandler
+from nocturna_chart.application.run_batch import BatchPacing, RunBatchHandler
+from nocturna_chart.application.submit_batch import SubmitBatchHandler
 from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
-from nocturna_chart.consumers import subscription_changed, user_deleted
+from nocturna_chart.consumers import batch_submitted, subscription_changed, user_deleted
 from nocturna_chart.domain.engine import HouseSystem
+from nocturna_chart.infrastructure.batch_jobs import SqlBatchUnitOfWork
 from nocturna_chart.infrastructure.geocoding_client import HttpPlaceDirectory
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
 from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
@@ -51,12 +57,21 @@ class ChartService:
         )
         shell.on_stop(geocoding_http.aclose)
         places = HttpPlaceDirectory(geocoding_http)
+        batch_uow = partial(
+            SqlBatchUnitOfWork, shell.session_factory, MESSAGING, shell.clock, _sealer(settings)
+        )
+        create_chart = CreateChartHandler(
+            uow, engine, shell.clock, policy, HttpPlaceDirectory(geocoding_http)
+        )
+        pacing = BatchPacing(
+            interval=timedelta(seconds=settings.batch.progress_interval_seconds),
+            max_chunk=settings.batch.max_chunk_records,
+            concurrent_jobs=settings.batch.concurrent_jobs,
+        )
         self.use_cases = ChartUseCases(
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
-            create_chart=CreateChartHandler(
-                uow, engine, shell.clock, policy, HttpPlaceDirectory(geocoding_http)
-            ),
+            create_chart=create_chart,
             get_chart=GetChartHandler(uow, engine, fallback),
             list_charts=ListChartsHandler(uow, engine, fallback),
             edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),
@@ -66,11 +81,18 @@ class ChartService:
             synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
             reseal_charts=ResealChartsHandler(uow),
             returns=ReturnsHandler(uow, engine, shell.clock, fallback),
+            submit_batch=SubmitBatchHandler(batch_uow, shell.clock, policy),
+            run_batch=RunBatchHandler(batch_uow, create_chart.create_many, shell.clock, pacing),
+            get_batch=GetBatchHandler(batch_uow),
+            erase_user_batches=EraseUserBatchesHandler(batch_uow),
         )
         subscription_changed.subscribe(messaging.subscriptions, self.use_cases.project_entitlements)
-        user_deleted.subscribe(messaging.subscriptions, self.use_cases.erase_user_charts)
+        user_deleted.subscribe(
+            messaging.subscriptions, self.use_cases.erase_user_charts, self.use_cases.erase_user_batches
+        )
+        batch_submitted.subscribe(messaging.subscriptions, self.use_cases.run_batch)
         self.app: FastAPI = shell.create_app(
-            title="Nocturna chart", version="1.0.0", routers=[router, charts.router]
+            title="Nocturna chart", version="1.0.0", routers=[router, batch.router, charts.router]
         )
         self.app.state.use_cases = self.use_cases
 

@@ -54,6 +54,18 @@ class QuotaSettings(BaseModel):
     )
 
 
+class BatchSettings(BaseModel):
+    progress_interval_seconds: float = Field(
+        default=1.0, gt=0, description="A running job announces its progress at least this often."
+    )
+    max_chunk_records: int = Field(
+        default=100, ge=1, le=1000, description="Most records created in one transaction of a job."
+    )
+    concurrent_jobs: int = Field(
+        default=2, ge=1, description="Jobs one process runs at once (each holds a database connection)."
+    )
+
+
 class ChartSettings(ServiceSettings):
     service_name: str = "chart"
     http: HttpSettings = HttpSettings(port=8002)
@@ -61,6 +73,7 @@ class ChartSettings(ServiceSettings):
     encryption: EncryptionSettings = EncryptionSettings()
     quota: QuotaSettings = QuotaSettings()
     geocoding: GeocodingSettings = GeocodingSettings()
+    batch: BatchSettings = BatchSettings()
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> ChartSettings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -11,8 +11,9 @@ from nocturna_platform.ids import uuid7
 
 from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import SavedChart, calculation_event
-from nocturna_chart.domain.birth import BirthData, PlacedBirth
-from nocturna_chart.domain.charts import Chart, ChartOptions, Quota, cast
+from nocturna_chart.domain.aspects import InvalidOrbs
+from nocturna_chart.domain.birth import AmbiguousLocalTime, BirthData, PlacedBirth, UnknownTimezone
+from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions, Quota, QuotaExceeded, cast
 from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
 
 
@@ -30,6 +31,16 @@ async def locate(places: PlaceDirectory, birth: BirthData | PlacedBirth) -> Birt
     return birth.at(place)
 
 
+REFUSALS: tuple[type[Exception], ...] = (
+    UnknownPlace,
+    UnknownTimezone,
+    AmbiguousLocalTime,
+    InvalidOrbs,
+    QuotaExceeded,
+)
+"""Why a chart is not created from its input or within the plan; anything else is a failure of the system."""
+
+
 @dataclass(frozen=True)
 class CreateChart:
     owner_id: UUID
@@ -39,6 +50,7 @@ class CreateChart:
     house_system: HouseSystem
     options: ChartOptions
     idempotency_key: str | None = None
+    batch_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,18 @@ class ChartPolicy:
 
 def period_of(at: datetime) -> str:
     return f"{at.year:04d}-{at.month:02d}"
+
+
+@dataclass
+class _Tally:
+    """The owner's counts the quota is checked against, read once under the projection lock."""
+
+    created_this_month: int
+    saved: int
+
+
+Created = tuple[SavedChart, bool]
+"""A saved chart, and whether it was created now (False: an idempotent replay)."""
 
 
 class CreateChartHandler:
@@ -68,10 +92,47 @@ class CreateChartHandler:
         self._uow, self._engine, self._clock, self._policy = uow, engine, clock, policy
         self._places = places
 
-    async def __call__(self, command: CreateChart) -> tuple[SavedChart, bool]:
-        """The saved chart, and whether it was created now (False: an idempotent replay)."""
-        birth = await locate(self._places, command.birth)
+    async def __call__(self, command: CreateChart) -> Created:
+        [created] = await self._create([command], refusals=())
+        assert not isinstance(created, Exception)
+        return created
+
+    async def create_many(self, commands: Sequence[CreateChart]) -> list[Created | Exception]:
+        """One owner's charts in one transaction, in order, each as `__call__` would create (or replay) it;
+        a command refused for its input or the plan (`REFUSALS`) gets its error in its place and costs nothing.
+        """
+        return await self._create(commands, refusals=REFUSALS)
+
+    async def _create(
+        self, commands: Sequence[CreateChart], refusals: tuple[type[Exception], ...]
+    ) -> list[Created | Exception]:
         now = self._clock()
+        prepared: list[tuple[Chart, CastChart] | Exception] = []
+        for command in commands:
+            try:
+                prepared.append(await self._cast(command, now))
+            except refusals as error:
+                prepared.append(error)
+        outcomes: list[Created | Exception] = []
+        async with self._uow() as uow:
+            owners = {command.owner_id for command in commands}
+            assert len(owners) == 1, "one owner per call"
+            owner = owners.pop()
+            projection = await uow.entitlements.get(owner)  # locks: one create at a time per user
+            quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
+            tally = _Tally(await uow.usage.count(owner, period_of(now)), await uow.charts.count(owner))
+            for command, cast_chart in zip(commands, prepared, strict=True):
+                try:
+                    if isinstance(cast_chart, Exception):
+                        raise cast_chart
+                    outcomes.append(await self._save(uow, quota, tally, command, *cast_chart))
+                except refusals as error:
+                    outcomes.append(error)
+            await uow.commit()
+        return outcomes
+
+    async def _cast(self, command: CreateChart, now: datetime) -> tuple[Chart, CastChart]:
+        birth = await locate(self._places, command.birth)
         chart = Chart(
             id=uuid7(),
             owner_id=command.owner_id,
@@ -84,37 +145,42 @@ class CreateChartHandler:
             updated_at=now,
             idempotency_key=command.idempotency_key,
         )
-        result = cast(self._engine, chart, self._policy.polar_fallback)
-        async with self._uow() as uow:
-            period = period_of(now)
-            projection = await uow.entitlements.get(command.owner_id)  # locks: one create at a time per user
-            if command.idempotency_key is not None:
-                earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
-                if earlier is not None:
-                    return self._replayed(earlier)
-            quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
-            quota.check(
-                created_this_month=await uow.usage.count(command.owner_id, period),
-                saved=await uow.charts.count(command.owner_id),
-            )
-            if not await uow.charts.add(chart):  # a concurrent request with the same key won the race
-                earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key or "")
-                assert earlier is not None
+        return chart, cast(self._engine, chart, self._policy.polar_fallback)
+
+    async def _save(
+        self,
+        uow: ChartUnitOfWork,
+        quota: Quota,
+        tally: _Tally,
+        command: CreateChart,
+        chart: Chart,
+        result: CastChart,
+    ) -> Created:
+        if command.idempotency_key is not None:
+            earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
+            if earlier is not None:
                 return self._replayed(earlier)
-            await uow.usage.increment(command.owner_id, period)
-            houses = result.result.houses
-            uow.publish(
-                calculation_event(
-                    chart.owner_id,
-                    "natal",
-                    result.result.engine,
-                    now,
-                    chart_id=chart.id,
-                    house_system=houses.system.value if houses is not None else None,
-                )
+        quota.check(created_this_month=tally.created_this_month, saved=tally.saved)
+        if not await uow.charts.add(chart):  # a concurrent request with the same key won the race
+            earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key or "")
+            assert earlier is not None
+            return self._replayed(earlier)
+        await uow.usage.increment(command.owner_id, period_of(chart.created_at))
+        tally.created_this_month += 1
+        tally.saved += 1
+        houses = result.result.houses
+        uow.publish(
+            calculation_event(
+                chart.owner_id,
+                "natal",
+                result.result.engine,
+                chart.created_at,
+                chart_id=chart.id,
+                house_system=houses.system.value if houses is not None else None,
+                batch_id=command.batch_id,
             )
-            await uow.commit()
+        )
         return SavedChart(chart, result), True
 
-    def _replayed(self, chart: Chart) -> tuple[SavedChart, bool]:
+    def _replayed(self, chart: Chart) -> Created:
         return SavedChart(chart, cast(self._engine, chart, self._policy.polar_fallback)), False

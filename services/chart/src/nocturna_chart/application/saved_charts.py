@@ -38,6 +38,7 @@ def calculation_event(
     *,
     chart_id: UUID | None = None,
     house_system: str | None = None,
+    batch_id: UUID | None = None,
 ) -> ChartCalculated:
     """One billable calculation, as subscription counts it (one per event)."""
     return ChartCalculated(
@@ -47,5 +48,6 @@ def calculation_event(
         kind=kind,
         house_system=house_system,
         engine=f"{engine.name}/{engine.version}",
+        batch_id=batch_id,
         calculated_at=at,
     )
