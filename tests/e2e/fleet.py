@@ -38,7 +38,7 @@ class Fleet:
 
 
 @contextmanager
-def running_fleet(run: TestRun, logs: Path, timeout: float = 60) -> Iterator[Fleet]:
+def running_fleet(run: TestRun, logs: Path, timeout: float = 120) -> Iterator[Fleet]:
     ports = {service: free_port() for service in SERVICES}
     env = {**os.environ, **run.env()}
     env.update(
