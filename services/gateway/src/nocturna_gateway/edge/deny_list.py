@@ -1,0 +1,49 @@
+"""Sessions and users whose still-unexpired access tokens must be refused (fed by auth's events)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import redis.asyncio as aioredis
+from nocturna_platform.security.principal import Principal
+
+
+class DenyList(Protocol):
+    """Entries end by themselves at an absolute time (when the tokens they void have expired anyway), so
+    writing the same entry twice has no further effect."""
+
+    async def deny_session(self, session_id: UUID, until: datetime) -> None: ...
+
+    async def deny_user(self, user_id: UUID, until: datetime) -> None: ...
+
+    async def denies(self, principal: Principal) -> bool:
+        """True when the principal's session or subject is deny-listed."""
+        ...
+
+
+class RedisDenyList:
+    """One `EXISTS` of one or two keys per check: a single round trip."""
+
+    def __init__(self, redis: aioredis.Redis, key_prefix: str) -> None:
+        self._redis = redis
+        self._sessions = f"{key_prefix}gateway:deny:sid:"
+        self._users = f"{key_prefix}gateway:deny:user:"
+
+    async def deny_session(self, session_id: UUID, until: datetime) -> None:
+        await self._deny(f"{self._sessions}{session_id}", until)
+
+    async def deny_user(self, user_id: UUID, until: datetime) -> None:
+        await self._deny(f"{self._users}{user_id}", until)
+
+    async def denies(self, principal: Principal) -> bool:
+        keys = [f"{self._users}{principal.subject}"]
+        if principal.session_id is not None:
+            keys.append(f"{self._sessions}{principal.session_id}")
+        return bool(await self._redis.exists(*keys))
+
+    async def _deny(self, key: str, until: datetime) -> None:
+        # EXAT: an absolute end, so a redelivered event never extends the entry.
+        await self._redis.set(key, b"1", exat=math.ceil(until.timestamp()))
