@@ -24,6 +24,7 @@ from services.gateway.tests.fakes import (
 
 TOKENS = TokenVerificationSettings(issuer="https://api.nocturna.test", audience="nocturna", leeway_seconds=30)
 API_KEY = "nct_live_abcd1234_" + "A" * 43
+UPSTREAM_TOKEN = "token-auth-issued-for-the-key"
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Edge:
             roles=frozenset({"user"}),
             scopes=frozenset({"charts:read"}),
             expires_at=None,
+            upstream_token=UPSTREAM_TOKEN,
         )
         self.introspection.keys[raw_key] = grant
         return grant

@@ -102,7 +102,16 @@ async def test_an_api_key_works_until_it_is_revoked(gateway: Gateway) -> None:
         response = await gateway.client.get(CHARTS, headers=key)
         assert response.status_code == 200
         assert "x-api-key" not in response.json()["headers"]
+    scheme, _, exchanged = response.json()["headers"]["authorization"].partition(" ")
+    principal = await gateway.service.edge.verifier.verify(exchanged)  # as chart would verify it
+    assert (scheme, principal.session_id, principal.roles, principal.scopes) == (
+        "Bearer",
+        None,
+        {"user"},
+        {"charts:read"},
+    )
     assert (await gateway.client.get("/api/v1/auth/me", headers=key)).status_code == 403
+    assert (await gateway.client.post(CHARTS, headers=key, json={})).json()["code"] == "insufficient_scope"
 
     revoked = await gateway.client.delete(f"/api/v1/auth/api-keys/{created.json()['id']}", headers=admin)
     assert revoked.status_code == 204

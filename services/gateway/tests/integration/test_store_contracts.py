@@ -66,7 +66,9 @@ def principal(session: uuid.UUID | None = None, user: uuid.UUID | None = None) -
 
 
 def grant() -> ApiKeyGrant:
-    return ApiKeyGrant(uuid.uuid4(), uuid.uuid4(), frozenset({"user"}), frozenset({"charts:read"}), None)
+    return ApiKeyGrant(
+        uuid.uuid4(), uuid.uuid4(), frozenset({"user"}), frozenset({"charts:read"}), None, "exchanged-token"
+    )
 
 
 async def test_nothing_is_denied_at_first(stores: Stores) -> None:

@@ -39,8 +39,11 @@ class FakeAuth:
             return httpx.Response(401, json={"code": "unauthenticated"})
         if self.fail_introspection:
             return httpx.Response(500)
-        key = json.loads(request.content)["key"]
-        return httpx.Response(200, json=self.active.get(key, {"active": False}))
+        body = json.loads(request.content)
+        answer = self.active.get(body["key"], {"active": False})
+        if answer["active"] and body.get("issue_token"):
+            answer = {**answer, "access_token": f"exchanged-{body['key'][:17]}", "expires_in": 900}
+        return httpx.Response(200, json=answer)
 
 
 class Clock:
@@ -99,6 +102,7 @@ async def test_an_active_key_becomes_a_grant() -> None:
     )
     assert grant.expires_at is not None
     assert grant.expires_at.timestamp() == 1_900_000_000
+    assert grant.upstream_token == "exchanged-nct_live_abcd1234"
 
 
 async def test_an_inactive_key_is_none() -> None:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.gateway.tests.conftest import API_KEY, Edge
+from services.gateway.tests.conftest import API_KEY, UPSTREAM_TOKEN, Edge
 
 
 async def upstream(request: Request) -> JSONResponse:
@@ -117,6 +117,19 @@ async def test_an_api_key_passes_and_does_not_leave_the_gateway(
     assert response.json()["credential"] == "api_key"
     assert response.json()["subject"] == str(edge.user_id)
     assert response.json()["x-api-key"] is None
+    assert response.json()["authorization"] == f"Bearer {UPSTREAM_TOKEN}"
+
+
+async def test_an_api_key_without_the_scope_a_route_needs_is_a_403(
+    client: httpx.AsyncClient, edge: Edge
+) -> None:
+    edge.active_key()  # charts:read only
+
+    response = await client.post("/api/v1/charts", headers={"X-API-Key": API_KEY})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "insufficient_scope"
+    assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope", scope="charts:write"'
 
 
 async def test_an_api_key_cannot_reach_the_account(client: httpx.AsyncClient, edge: Edge) -> None:

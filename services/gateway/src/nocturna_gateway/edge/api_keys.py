@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final, Protocol
 from uuid import UUID
@@ -34,13 +34,17 @@ class PresentedApiKey:
 
 @dataclass(frozen=True)
 class ApiKeyGrant:
-    """What an active key lets its holder do: act as `user_id` with the key's roles and scopes."""
+    """What an active key lets its holder do: act as `user_id` with the key's roles and scopes.
+
+    `upstream_token` is the access token auth issued for the key: requests go upstream with it, so every
+    service keeps verifying one kind of credential. It lives no longer than the cached grant needs."""
 
     user_id: UUID
     api_key_id: UUID
     roles: frozenset[str]
     scopes: frozenset[str]
     expires_at: datetime | None
+    upstream_token: str | None = field(default=None, repr=False)
 
     def principal(self) -> Principal:
         """`token_id` is the key's id, so limits and logs can tell keys apart; no session."""
@@ -142,6 +146,7 @@ def _grant_document(grant: ApiKeyGrant) -> dict[str, object]:
         "roles": sorted(grant.roles),
         "scopes": sorted(grant.scopes),
         "expires_at": int(grant.expires_at.timestamp()) if grant.expires_at else None,
+        "upstream_token": grant.upstream_token,
     }
 
 
@@ -153,6 +158,7 @@ def _grant_from(document: dict[str, object]) -> ApiKeyGrant:
         roles=frozenset(_strings(document["roles"])),
         scopes=frozenset(_strings(document["scopes"])),
         expires_at=datetime.fromtimestamp(expires_at, UTC) if isinstance(expires_at, int) else None,
+        upstream_token=str(document["upstream_token"]) if document.get("upstream_token") else None,
     )
 
 

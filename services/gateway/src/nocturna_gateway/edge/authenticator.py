@@ -116,14 +116,17 @@ class EdgeAuthenticator:
         return principal
 
     async def authenticate_api_key(self, raw_key: str) -> Principal:
+        return (await self.resolve_api_key(raw_key)).principal()
+
+    async def resolve_api_key(self, raw_key: str) -> ApiKeyGrant:
+        """The grant of an active key whose owner is not deny-listed (the HTTP edge needs its token)."""
         if self._api_keys is None:
             raise self._refuse("api_keys_not_accepted")
         grant = await self._api_keys.resolve(raw_key)
         if grant is None:
             raise self._refuse("inactive_api_key")
-        principal = grant.principal()
-        await self._refuse_if_denied(principal)
-        return principal
+        await self._refuse_if_denied(grant.principal())
+        return grant
 
     async def _verify(self, token: str) -> Principal:
         try:

@@ -25,6 +25,7 @@ class _Introspected(BaseModel):
     scopes: list[str] | None = None
     roles: list[str] | None = None
     exp: int | None = None
+    access_token: str | None = None
 
 
 class HttpApiKeyIntrospection:
@@ -51,13 +52,16 @@ class HttpApiKeyIntrospection:
             roles=frozenset(answer.roles or ()),
             scopes=frozenset(answer.scopes or ()),
             expires_at=datetime.fromtimestamp(answer.exp, UTC) if answer.exp is not None else None,
+            upstream_token=answer.access_token,
         )
 
     async def _post(self, raw_key: str) -> httpx.Response:
         try:
             token = await self._tokens.token()
             response = await self._http.post(
-                self._url, json={"key": raw_key}, headers={"Authorization": f"Bearer {token}"}
+                self._url,
+                json={"key": raw_key, "issue_token": True},
+                headers={"Authorization": f"Bearer {token}"},
             )
         except (ServiceTokenError, httpx.HTTPError) as error:
             raise IntrospectionUnavailable(repr(error)) from error

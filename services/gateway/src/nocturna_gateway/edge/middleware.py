@@ -10,13 +10,13 @@ from nocturna_platform.observability.context import bind_user_id
 from nocturna_platform.security.principal import Principal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from nocturna_gateway.edge.api_key_scopes import ANY_KEY, required_scope
 from nocturna_gateway.edge.authenticator import EdgeAuthenticator
 from nocturna_gateway.edge.errors import EdgeAuthenticationError, Unauthenticated
 from nocturna_gateway.edge.public_routes import PublicRoutes
 
 Credential = Literal["token", "api_key"]
 API_KEY_HEADER = b"x-api-key"
-AUTH_SERVICE_PATH = "/api/v1/auth/"
 
 
 class EdgeAuthenticationMiddleware:
@@ -24,7 +24,8 @@ class EdgeAuthenticationMiddleware:
 
     On public routes a credential is optional: a valid one still names the caller (for rate limits), a bad
     one is ignored and the request goes on unchanged (auth's logout takes an expired token with a refresh
-    token). `Authorization` goes upstream as sent; `X-API-Key` does not leave the gateway."""
+    token). `Authorization` goes upstream as sent. An API key reaches only the routes its scopes allow
+    (`api_key_scopes`), and goes upstream as the access token auth exchanged it for, never as itself."""
 
     def __init__(
         self, app: ASGIApp, *, authenticator: EdgeAuthenticator, public_routes: PublicRoutes
@@ -49,17 +50,19 @@ class EdgeAuthenticationMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            principal, credential = await self._authenticate(authorization, api_key)
+            principal, credential, upstream_token = await self._authenticate(authorization, api_key)
         except EdgeAuthenticationError as error:
             if required:
                 await _refuse(error.problem(), scope, receive, send)
                 return
-            principal, credential = None, None
-        if credential == "api_key":
-            if required and path.startswith(AUTH_SERVICE_PATH):
-                await _refuse(_api_key_not_allowed(), scope, receive, send)
-                return
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != API_KEY_HEADER]}
+            principal, credential, upstream_token = None, None, None
+        if api_key is not None:
+            if principal is not None and required:
+                refusal = _out_of_scope(scope["method"], path, principal)
+                if refusal is not None:
+                    await _refuse(refusal, scope, receive, send)
+                    return
+            scope = {**scope, "headers": _api_key_replaced(scope["headers"], upstream_token)}
         if principal is not None:
             state["principal"], state["credential"] = principal, credential
             bind_user_id(principal.subject)
@@ -67,17 +70,18 @@ class EdgeAuthenticationMiddleware:
 
     async def _authenticate(
         self, authorization: bytes | None, api_key: bytes | None
-    ) -> tuple[Principal, Credential]:
+    ) -> tuple[Principal, Credential, str | None]:
         if authorization is not None and api_key is not None:
             raise Unauthenticated("malformed")  # one credential per request, never a guess between two
         if api_key is not None:
-            return await self._authenticator.authenticate_api_key(_text(api_key)), "api_key"
+            grant = await self._authenticator.resolve_api_key(_text(api_key))
+            return grant.principal(), "api_key", grant.upstream_token
         assert authorization is not None
         scheme, _, token = _text(authorization).strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or " " in token:
             raise Unauthenticated("malformed")
-        return await self._authenticator.authenticate_access_token(token), "token"
+        return await self._authenticator.authenticate_access_token(token), "token", None
 
 
 def _credentials(scope: Scope) -> tuple[bytes | None, bytes | None]:
@@ -97,13 +101,34 @@ def _text(value: bytes) -> str:
         raise Unauthenticated("malformed") from error
 
 
-def _api_key_not_allowed() -> Problem:
-    return Problem(
-        status=403,
-        code="api_key_not_allowed",
-        title="Forbidden",
-        detail="API keys cannot manage the account, its sessions or its keys; sign in with a password.",
-    )
+def _out_of_scope(method: str, path: str, principal: Principal) -> Problem | None:
+    needed = required_scope(method, path)
+    if needed is None:
+        return Problem(
+            status=403,
+            code="api_key_not_allowed",
+            title="Forbidden",
+            detail="API keys cannot reach this route (the account, sessions, keys and billing need a sign-in).",
+        )
+    if needed != ANY_KEY and needed not in principal.scopes:
+        return Problem(
+            status=403,
+            code="insufficient_scope",
+            title="Forbidden",
+            detail=f"This API key lacks the `{needed}` scope.",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'},
+        )
+    return None
+
+
+def _api_key_replaced(
+    headers: list[tuple[bytes, bytes]], upstream_token: str | None
+) -> list[tuple[bytes, bytes]]:
+    """`X-API-Key` never leaves the gateway; upstream the key's exchanged access token stands for it."""
+    kept = [(k, v) for k, v in headers if k != API_KEY_HEADER]
+    if upstream_token is not None:
+        kept.append((b"authorization", b"Bearer " + upstream_token.encode("ascii")))
+    return kept
 
 
 async def _refuse(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
