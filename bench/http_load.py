@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import cast
@@ -85,24 +85,26 @@ async def drive(
     seconds: float,
     warmup_seconds: float,
     on_start: Callable[[], None] = lambda: None,
+    headers: Mapping[str, str] | None = None,
 ) -> Load:
     """Warm up, call `on_start`, then measure for `seconds`; a non-2xx answer or a broken connection counts
     as a failure."""
-    await _run(url, connections, warmup_seconds, Load())
+    await _run(url, connections, warmup_seconds, Load(), headers or {})
     on_start()
     load = Load()
     cpu_before, started = _cpu_seconds(), perf_counter()
-    await _run(url, connections, seconds, load)
+    await _run(url, connections, seconds, load, headers or {})
     load.seconds, load.cpu_seconds = perf_counter() - started, _cpu_seconds() - cpu_before
     return load
 
 
-async def _run(url: str, connections: int, seconds: float, load: Load) -> None:
+async def _run(url: str, connections: int, seconds: float, load: Load, headers: Mapping[str, str]) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     request = (
         f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
-        f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n\r\n"
+        f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n{extra}\r\n"
     ).encode("latin-1")
     deadline = perf_counter() + seconds
     loop = asyncio.get_running_loop()
