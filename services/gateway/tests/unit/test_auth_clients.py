@@ -78,6 +78,16 @@ async def test_refused_client_credentials_are_an_error() -> None:
         await tokens.token()
 
 
+async def test_a_token_endpoint_answering_garbage_is_an_error() -> None:
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, text="<html>"))
+    )
+    tokens = ClientCredentialsTokens(http, AUTH, "gw", "s3cret")
+
+    with pytest.raises(ServiceTokenError):
+        await tokens.token()
+
+
 async def test_an_active_key_becomes_a_grant() -> None:
     auth = FakeAuth()
     user, key_id = uuid.uuid4(), uuid.uuid4()

@@ -58,7 +58,12 @@ class ClientCredentialsTokens:
             raise ServiceTokenError(f"token endpoint unreachable: {error!r}") from error
         if response.status_code != 200:
             raise ServiceTokenError(f"token endpoint answered {response.status_code}")
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise ServiceTokenError("token endpoint answered a body that is not JSON") from error
+        if not isinstance(body, dict):
+            raise ServiceTokenError("token endpoint answered a body that is not an object")
         token, lifetime = body.get("access_token"), body.get("expires_in")
         if not isinstance(token, str) or not isinstance(lifetime, int):
             raise ServiceTokenError("token endpoint answered without access_token/expires_in")
