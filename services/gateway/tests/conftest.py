@@ -11,7 +11,13 @@ from nocturna_gateway.edge.authenticator import ApiKeyResolver, EdgeAuthenticato
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
 from nocturna_gateway.edge.revocations import Revocations
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
-from nocturna_platform.security import SigningKey, StaticKeySet, TokenVerifier, issue_access_token
+from nocturna_platform.security import (
+    SigningKey,
+    StaticKeySet,
+    TokenVerifier,
+    VerificationKeys,
+    issue_access_token,
+)
 from nocturna_platform.settings import TokenVerificationSettings
 from prometheus_client import CollectorRegistry
 
@@ -72,7 +78,7 @@ class Edge:
         return self.registry.get_sample_value(name, labels) or 0.0
 
 
-def build_edge(*, api_keys: bool = True, verified_cache_size: int = 100) -> Edge:
+def build_edge(*, api_keys: bool = True, keys: VerificationKeys | None = None) -> Edge:
     clock = SettableClock()
     key = SigningKey.generate()
     deny_list = InMemoryDenyList(clock)
@@ -80,7 +86,7 @@ def build_edge(*, api_keys: bool = True, verified_cache_size: int = 100) -> Edge
     introspection = FakeApiKeyIntrospection()
     registry = CollectorRegistry()
     metrics = EdgeAuthMetrics(registry)
-    verifier = TokenVerifier(TOKENS, StaticKeySet.from_signing_keys(key), clock)
+    verifier = TokenVerifier(TOKENS, keys or StaticKeySet.from_signing_keys(key), clock)
     resolver = ApiKeyResolver(cache, introspection, clock, metrics) if api_keys else None
     authenticator = EdgeAuthenticator(
         verifier,
@@ -88,7 +94,7 @@ def build_edge(*, api_keys: bool = True, verified_cache_size: int = 100) -> Edge
         resolver,
         clock,
         metrics,
-        VerifiedTokens(verified_cache_size, TOKENS.leeway_seconds),
+        VerifiedTokens(100, TOKENS.leeway_seconds),
     )
     revocations = Revocations(
         deny_list, cache, clock, max_access_token_seconds=900, leeway_seconds=TOKENS.leeway_seconds

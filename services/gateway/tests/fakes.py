@@ -9,6 +9,7 @@ from uuid import UUID
 from nocturna_gateway.edge.api_keys import ApiKeyGrant, PresentedApiKey, Refused, Resolution
 from nocturna_gateway.edge.introspection import IntrospectionUnavailable
 from nocturna_platform.security.principal import Principal
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 @dataclass
@@ -23,10 +24,13 @@ class SettableClock:
 
 
 class InMemoryDenyList:
+    """`unavailable` makes checks fail like Redis down."""
+
     def __init__(self, clock: SettableClock) -> None:
         self._clock = clock
         self.sessions: dict[UUID, datetime] = {}
         self.users: dict[UUID, datetime] = {}
+        self.unavailable = False
 
     async def deny_session(self, session_id: UUID, until: datetime) -> None:
         self.sessions[session_id] = until
@@ -35,6 +39,8 @@ class InMemoryDenyList:
         self.users[user_id] = until
 
     async def denies(self, principal: Principal) -> bool:
+        if self.unavailable:
+            raise RedisConnectionError("Redis unreachable")
         now = self._clock()
         if self.users.get(principal.subject, now) > now:
             return True

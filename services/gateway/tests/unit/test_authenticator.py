@@ -7,8 +7,6 @@ import pytest
 from nocturna_gateway.edge.errors import AuthenticationUnavailable, Unauthenticated
 from nocturna_platform.security import SigningKey
 from nocturna_platform.security.jwks import KeySetUnavailableError
-from nocturna_platform.security.principal import Principal
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from services.gateway.tests.conftest import API_KEY, Edge, build_edge
 
@@ -78,10 +76,7 @@ async def test_another_session_of_the_same_user_still_works(edge: Edge) -> None:
 
 
 async def test_the_deny_list_failing_lets_valid_tokens_through_and_is_counted(edge: Edge) -> None:
-    async def failing(principal: Principal) -> bool:
-        raise RedisConnectionError("down")
-
-    edge.deny_list.denies = failing  # type: ignore[method-assign]
+    edge.deny_list.unavailable = True
 
     principal = await edge.authenticator.authenticate_credential(edge.token())
 
@@ -89,14 +84,15 @@ async def test_the_deny_list_failing_lets_valid_tokens_through_and_is_counted(ed
     assert edge.counted("gateway_edge_auth_redis_unavailable_total", operation="deny_list") == 1
 
 
+class NeverFetchedKeys:
+    """Auth's JWKS unreachable since start-up."""
+
+    async def get(self, kid: str) -> None:
+        raise KeySetUnavailableError("http://auth/.well-known/jwks.json")
+
+
 async def test_unreachable_keys_are_a_temporary_failure_not_a_refusal() -> None:
-    edge = build_edge()
-
-    class NoKeys:
-        async def get(self, kid: str) -> None:
-            raise KeySetUnavailableError("http://auth/.well-known/jwks.json")
-
-    edge.authenticator._verifier._keys = NoKeys()  # type: ignore[attr-defined]
+    edge = build_edge(keys=NeverFetchedKeys())
 
     with pytest.raises(AuthenticationUnavailable) as failed:
         await edge.authenticator.authenticate_credential(edge.token())
