@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 from nocturna_gateway.edge.api_keys import ApiKeyGrant
 from nocturna_gateway.edge.authenticator import ApiKeyResolver, EdgeAuthenticator
+from nocturna_gateway.edge.deny_list import RecentlyCleared
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
 from nocturna_gateway.edge.revocations import Revocations
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
@@ -78,7 +79,9 @@ class Edge:
         return self.registry.get_sample_value(name, labels) or 0.0
 
 
-def build_edge(*, api_keys: bool = True, keys: VerificationKeys | None = None) -> Edge:
+def build_edge(
+    *, api_keys: bool = True, keys: VerificationKeys | None = None, recheck_seconds: float = 0
+) -> Edge:
     clock = SettableClock()
     key = SigningKey.generate()
     deny_list = InMemoryDenyList(clock)
@@ -95,6 +98,7 @@ def build_edge(*, api_keys: bool = True, keys: VerificationKeys | None = None) -
         clock,
         metrics,
         VerifiedTokens(100, TOKENS.leeway_seconds),
+        RecentlyCleared(recheck_seconds, 100),
     )
     revocations = Revocations(
         deny_list, cache, clock, max_access_token_seconds=900, leeway_seconds=TOKENS.leeway_seconds

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from nocturna_gateway.consumers import revocations as revocation_consumers
 from nocturna_gateway.edge.api_keys import RedisApiKeyCache
 from nocturna_gateway.edge.authenticator import ApiKeyResolver, EdgeAuthenticator
-from nocturna_gateway.edge.deny_list import RedisDenyList
+from nocturna_gateway.edge.deny_list import RecentlyCleared, RedisDenyList
 from nocturna_gateway.edge.introspection import HttpApiKeyIntrospection
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
 from nocturna_gateway.edge.middleware import EdgeAuthenticationMiddleware
@@ -69,6 +69,7 @@ class EdgeAuthentication:
             shell.clock,
             metrics,
             VerifiedTokens(edge.verified_token_cache_size, settings.tokens.leeway_seconds),
+            RecentlyCleared(edge.deny_list_recheck_seconds, edge.verified_token_cache_size),
         )
         revocations = Revocations(
             deny_list,

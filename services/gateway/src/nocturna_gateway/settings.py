@@ -41,6 +41,12 @@ class EdgeAuthSettings(BaseModel):
         description="Deny-list lifetime when an event does not say when tokens end.",
     )
     verified_token_cache_size: int = Field(default=10_000, ge=0)
+    deny_list_recheck_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="How long a cleared principal skips the deny-list lookup (0: never).",
+    )
 
 
 class GatewaySettings(ServiceSettings):

@@ -117,3 +117,20 @@ async def test_api_keys_are_refused_when_the_gateway_has_no_service_client() -> 
     with pytest.raises(Unauthenticated) as refused:
         await edge.authenticator.authenticate_credential(API_KEY)
     assert refused.value.reason == "api_keys_not_accepted"
+
+
+async def test_a_cleared_principal_skips_the_deny_list_for_the_recheck_interval_only() -> None:
+    edge = build_edge(recheck_seconds=1.0)
+    token = edge.token()
+    await edge.authenticator.authenticate_credential(token)
+    edge.deny_list.unavailable = True  # any lookup now would be counted
+
+    await edge.authenticator.authenticate_credential(token)
+    assert edge.counted("gateway_edge_auth_redis_unavailable_total", operation="deny_list") == 0
+
+    edge.deny_list.unavailable = False
+    await edge.revocations.session_revoked(edge.session_id, edge.clock(), None)
+    await edge.authenticator.authenticate_credential(token)  # still within the interval
+    edge.clock.advance(1.0)
+    with pytest.raises(Unauthenticated):
+        await edge.authenticator.authenticate_credential(token)

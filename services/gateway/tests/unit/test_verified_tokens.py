@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from nocturna_gateway.edge.deny_list import RecentlyCleared
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
 from nocturna_platform.security.principal import Principal
 
@@ -37,3 +38,23 @@ def test_capacity_zero_keeps_nothing() -> None:
     cache.put("a", principal())
 
     assert cache.get("a", 0) is None
+
+
+def test_recently_cleared_principals_are_remembered_for_the_interval_and_bounded() -> None:
+    cleared = RecentlyCleared(seconds=1.0, capacity=2)
+    first, second, third = principal(), principal(), principal()
+    cleared.remember(first, 100.0)
+
+    assert cleared.covers(first, 100.9)
+    assert not cleared.covers(first, 101.0)
+    cleared.remember(second, 100.0)
+    cleared.remember(third, 100.0)
+    assert [cleared.covers(p, 100.5) for p in (first, second, third)] == [False, True, True]
+
+
+def test_recheck_zero_remembers_nothing() -> None:
+    cleared = RecentlyCleared(seconds=0, capacity=10)
+    first = principal()
+    cleared.remember(first, 100.0)
+
+    assert not cleared.covers(first, 100.0)

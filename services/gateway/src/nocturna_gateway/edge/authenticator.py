@@ -21,7 +21,7 @@ from nocturna_gateway.edge.api_keys import (
     PresentedApiKey,
     Refused,
 )
-from nocturna_gateway.edge.deny_list import DenyList
+from nocturna_gateway.edge.deny_list import DenyList, RecentlyCleared
 from nocturna_gateway.edge.errors import AuthenticationUnavailable, RefusalReason, Unauthenticated
 from nocturna_gateway.edge.introspection import IntrospectionUnavailable
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
@@ -92,9 +92,11 @@ class EdgeAuthenticator:
         clock: Callable[[], datetime],
         metrics: EdgeAuthMetrics,
         verified_tokens: VerifiedTokens,
+        recently_cleared: RecentlyCleared,
     ) -> None:
         self._verifier = verifier
         self._deny_list = deny_list
+        self._cleared = recently_cleared
         self._api_keys = api_keys
         self._clock = clock
         self._metrics = metrics
@@ -137,6 +139,9 @@ class EdgeAuthenticator:
             raise AuthenticationUnavailable() from error
 
     async def _refuse_if_denied(self, principal: Principal) -> None:
+        now = self._clock().timestamp()
+        if self._cleared.covers(principal, now):
+            return
         try:
             denied = await self._deny_list.denies(principal)
         except RedisError:
@@ -147,6 +152,7 @@ class EdgeAuthenticator:
             return
         if denied:
             raise self._refuse("revoked")
+        self._cleared.remember(principal, now)
 
     def _refuse(self, reason: RefusalReason) -> Unauthenticated:
         refusal = Unauthenticated(reason)

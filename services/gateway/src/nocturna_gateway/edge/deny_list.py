@@ -52,3 +52,26 @@ class RedisDenyList:
     async def _deny(self, key: str, until: datetime) -> None:
         # EXAT: an absolute end, so a redelivered event never extends the entry.
         await self._redis.set(key, b"1", exat=math.ceil(until.timestamp()))
+
+
+class RecentlyCleared:
+    """Principals the deny-list cleared less than `seconds` ago, remembered in this process: a busy client
+    costs one deny-list lookup per interval instead of one per request, and a revocation takes effect at most
+    `seconds` later. With `seconds == 0` every request is checked. Bounded: when full, the oldest goes."""
+
+    def __init__(self, seconds: float, capacity: int) -> None:
+        self._seconds = seconds
+        self._capacity = capacity
+        self._until: dict[tuple[UUID, UUID | None], float] = {}
+
+    def covers(self, principal: Principal, now: float) -> bool:
+        until = self._until.get((principal.subject, principal.session_id))
+        return until is not None and now < until
+
+    def remember(self, principal: Principal, now: float) -> None:
+        if self._seconds <= 0 or self._capacity == 0:
+            return
+        key = (principal.subject, principal.session_id)
+        if self._until.pop(key, None) is None and len(self._until) >= self._capacity:
+            del self._until[next(iter(self._until))]
+        self._until[key] = now + self._seconds
