@@ -1,5 +1,7 @@
 """Gateway → service overhead: the same GET driven directly at the subscription service and through the
-gateway, both started as real processes the way the end-to-end tests start them."""
+gateway, both started as real processes the way the end-to-end tests start them. Through the gateway it is
+driven twice: anonymously, and with a bearer access token (edge authentication: signature, claims and the
+Redis deny-list check on every request)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import uvloop
+from nocturna_platform.security.signing import SigningKey
+from nocturna_platform.settings import TokenVerificationSettings
 from nocturna_platform.testing.service_processes import free_port, running_services
 
-from bench.http_load import Load, drive, process_cpu_seconds
-from bench.report import milliseconds, verdict
+from bench.http_load import Load, drive
+from bench.jwks_server import access_token, serving_jwks
+from bench.report import milliseconds, process_cpu_seconds, verdict
 
 PATH = "/api/v1/plans"
 """A real read that touches the service's database (plans), not a health probe."""
@@ -28,14 +33,22 @@ def run(env: Mapping[str, str], connections: int, seconds: float, warmup_seconds
         f"{seconds:g} s per target after {warmup_seconds:g} s warm-up =="
     )
     ports = {service: free_port() for service in SERVICES}
-    env = {**env, "UPSTREAMS__SUBSCRIPTION": f"http://127.0.0.1:{ports['subscription']}"}
+    key = SigningKey.generate()
     logs = Path(tempfile.mkdtemp(prefix="nocturna-bench-"))
-    with running_services(ports, env, logs) as processes:
-        serving_directly = {"subscription": processes["subscription"]}
-        direct = _measure(ports["subscription"], serving_directly, connections, seconds, warmup_seconds)
-        gateway = _measure(ports["gateway"], processes, connections, seconds, warmup_seconds)
+    with serving_jwks(key) as jwks_url:
+        env = {
+            **env,
+            "UPSTREAMS__SUBSCRIPTION": f"http://127.0.0.1:{ports['subscription']}",
+            "TOKENS__JWKS_URL": jwks_url,
+        }
+        bearer = {"Authorization": f"Bearer {access_token(key, TokenVerificationSettings())}"}
+        with running_services(ports, env, logs) as processes:
+            serving_directly = {"subscription": processes["subscription"]}
+            direct = _measure(ports["subscription"], serving_directly, connections, seconds, warmup_seconds)
+            gateway = _measure(ports["gateway"], processes, connections, seconds, warmup_seconds)
+            signed_in = _measure(ports["gateway"], processes, connections, seconds, warmup_seconds, bearer)
     shutil.rmtree(logs, ignore_errors=True)
-    for label, (load, cpu) in (("direct", direct), ("gateway", gateway)):
+    for label, (load, cpu) in (("direct", direct), ("gateway", gateway), ("+ token", signed_in)):
         print(
             f"{label + ':':<10} {load.per_second:8,.0f} req/s · {milliseconds(load.latencies, (50, 99))} · "
             f"{load.failures} failed of {load.requests:,}"
@@ -43,6 +56,11 @@ def run(env: Mapping[str, str], connections: int, seconds: float, warmup_seconds
         print(f"{'':<10} CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()))
     ratio = gateway[0].per_second / direct[0].per_second
     print(f"ratio:     {ratio:.0%} of direct — target ≥ {TARGET_RATIO:.0%}: {verdict(ratio, TARGET_RATIO)}")
+    ratio = signed_in[0].per_second / direct[0].per_second
+    print(
+        f"+ token:   {ratio:.0%} of direct with edge authentication — target ≥ {TARGET_RATIO:.0%}: "
+        f"{verdict(ratio, TARGET_RATIO)}"
+    )
     print(
         f"           the load generator runs in this process and shares the machine's {os.cpu_count()} cores with "
         f"the services and Postgres (it used {gateway[0].cpu_share:.0%} of a core); log level "
@@ -56,6 +74,7 @@ def _measure(
     connections: int,
     seconds: float,
     warmup_seconds: float,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[Load, dict[str, float]]:
     """The load, and the CPU milliseconds per request of each process serving it."""
     before: dict[str, float] = {}
@@ -63,7 +82,9 @@ def _measure(
     def started() -> None:
         before.update({name: process_cpu_seconds(process.pid) for name, process in serving.items()})
 
-    load = uvloop.run(drive(f"http://127.0.0.1:{port}{PATH}", connections, seconds, warmup_seconds, started))
+    load = uvloop.run(
+        drive(f"http://127.0.0.1:{port}{PATH}", connections, seconds, warmup_seconds, started, headers)
+    )
     return load, {
         name: (process_cpu_seconds(process.pid) - before[name]) * 1000 / load.requests
         for name, process in serving.items()

@@ -27,8 +27,8 @@ from nocturna_platform.testing.service_processes import free_port, running_servi
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.http_load import Load, drive_each, process_cpu_seconds
-from bench.report import milliseconds, percentile, verdict
+from bench.http_load import Load, drive_each
+from bench.report import milliseconds, percentile, process_cpu_seconds, verdict
 
 CONNECTIONS = 16
 SEARCHES = 4_000

@@ -1,5 +1,5 @@
-"""A closed-loop HTTP/1.1 load generator: N keep-alive connections, each sending the next GET when the last
-one is answered.
+"""A closed-loop HTTP/1.1 load generator: N keep-alive connections, each sending the next request (a GET, or
+what a request builder makes) when the last one is answered.
 
 Raw asyncio with httptools' parser rather than httpx: on this machine httpx spends ~0.8 ms of CPU per request,
 more than the service it measures, so the generator, not the service, would set the figures.
@@ -8,16 +8,17 @@ more than the service it measures, so the generator, not the service, would set 
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from time import perf_counter
 from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
+
+RequestBuilder = Callable[[int], bytes]
+"""The next request's bytes for the connection with this index."""
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Load:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    failed_statuses: dict[int, int] = field(default_factory=dict)
+    """How many answers failed with each status (0: the connection broke)."""
 
     @property
     def per_second(self) -> float:
@@ -87,56 +90,82 @@ async def drive(
     seconds: float,
     warmup_seconds: float,
     on_start: Callable[[], None] = lambda: None,
+    headers: Mapping[str, str] | None = None,
+    request: RequestBuilder | None = None,
 ) -> Load:
     """Warm up, call `on_start`, then measure for `seconds`; a non-2xx answer or a broken connection counts
-    as a failure."""
-    await _run(url, connections, warmup_seconds, Load())
+    as a failure. `request(connection)` gives each request's bytes; a GET of `url` with `headers` without it."""
+    get = _get(url, urlsplit(url).path or "/", headers or {})
+    build = request or (lambda _: get)
+
+    def until(deadline: float) -> Callable[[int], bytes | None]:
+        return lambda index: build(index) if perf_counter() < deadline else None
+
+    await _run(url, connections, until(perf_counter() + warmup_seconds), Load())
     on_start()
     load = Load()
     cpu_before, started = _cpu_seconds(), perf_counter()
-    await _run(url, connections, seconds, load)
+    await _run(url, connections, until(started + seconds), load)
     load.seconds, load.cpu_seconds = perf_counter() - started, _cpu_seconds() - cpu_before
     return load
 
 
-async def drive_each(base_url: str, paths: Sequence[str], connections: int, warmup: int) -> Load:
-    """Send every path once (`warmup` of them before measuring, the rest measured), `connections` at a time:
+async def drive_each(
+    base_url: str,
+    paths: Sequence[str],
+    connections: int,
+    warmup: int,
+    headers: Mapping[str, str] | None = None,
+) -> Load:
+    """GET every path once (`warmup` of them before measuring, the rest measured), `connections` at a time:
     for answers a cache must not serve twice."""
-    await _run(base_url, connections, iter(paths[:warmup]), Load())
+
+    def each(targets: Iterator[str]) -> Callable[[int], bytes | None]:
+        return lambda _: _get(base_url, target, headers or {}) if (target := next(targets, None)) else None
+
+    await _run(base_url, connections, each(iter(paths[:warmup])), Load())
     load = Load()
     cpu_before, started = _cpu_seconds(), perf_counter()
-    await _run(base_url, connections, iter(paths[warmup:]), load)
+    await _run(base_url, connections, each(iter(paths[warmup:])), load)
     load.seconds, load.cpu_seconds = perf_counter() - started, _cpu_seconds() - cpu_before
     return load
 
 
-async def _run(url: str, connections: int, seconds_or_paths: float | Iterator[str], load: Load) -> None:
-    """Until the deadline, the URL's request again and again; or, given paths, each path's request once."""
+def post_json(url: str, body: bytes, headers: Mapping[str, str]) -> bytes:
+    """The bytes of a keep-alive JSON POST to `url`."""
+    parts = urlsplit(url)
+    lines = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}", "User-Agent: nocturna-bench"]
+    lines += ["Accept: application/json", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _get(url: str, target: str, headers: Mapping[str, str]) -> bytes:
+    """A keep-alive GET of `target` (a path with its query) on the host of `url`."""
+    parts = urlsplit(url)
+    if target == (parts.path or "/") and parts.query:
+        target += "?" + parts.query
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (
+        f"GET {target} HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n{extra}\r\n"
+    ).encode("latin-1")
+
+
+async def _run(url: str, connections: int, next_request: Callable[[int], bytes | None], load: Load) -> None:
+    """Each connection sends `next_request(its index)` until that gives None."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-
-    def request(target: str) -> bytes:
-        return (
-            f"GET {target} HTTP/1.1\r\n"
-            f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n\r\n"
-        ).encode()
-
-    if isinstance(seconds_or_paths, float | int):
-        deadline = perf_counter() + seconds_or_paths
-        repeated = request(f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}")
-        requests: Iterator[bytes] = iter(lambda: repeated if perf_counter() < deadline else b"", b"")
-    else:
-        requests = (request(path) for path in seconds_or_paths)
     loop = asyncio.get_running_loop()
 
-    async def client() -> None:
+    async def client(index: int) -> None:
         connection: _Connection | None = None
-        for message in requests:
+        while (request := next_request(index)) is not None:
             if connection is None:
                 _, connection = await loop.create_connection(_Connection, host, port)
             sent = perf_counter()
             try:
-                status = await connection.send(message)
+                status = await connection.send(request)
             except (OSError, httptools.HttpParserError):
                 connection.close()
                 connection, status = None, 0
@@ -144,18 +173,13 @@ async def _run(url: str, connections: int, seconds_or_paths: float | Iterator[st
             load.requests += 1
             if not 200 <= status < 300:
                 load.failures += 1
+                load.failed_statuses[status] = load.failed_statuses.get(status, 0) + 1
         if connection is not None:
             connection.close()
 
-    await asyncio.gather(*(client() for _ in range(connections)))
+    await asyncio.gather(*(client(index) for index in range(connections)))
 
 
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of another process (Linux `/proc`)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

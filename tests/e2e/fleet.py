@@ -37,6 +37,24 @@ class Fleet:
         return self.logs / "mail.jsonl"
 
 
+def _gateway_service_client(env: dict[str, str]) -> dict[str, str]:
+    """The gateway introspects API keys as a service client of auth, registered the way an operator would."""
+    created = subprocess.run(
+        service_command("auth", "create-service-client", "gateway"),
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    fields = dict(line.split(": ", 1) for line in created.stdout.splitlines() if ": " in line)
+    return {
+        "EDGE_AUTH__SERVICE_CLIENT_ID": fields["client_id"],
+        "EDGE_AUTH__SERVICE_CLIENT_SECRET": fields["client_secret"],
+    }
+
+
 @contextmanager
 def running_fleet(run: TestRun, logs: Path, timeout: float = 120) -> Iterator[Fleet]:
     ports = {service: free_port() for service in SERVICES}
@@ -58,6 +76,7 @@ def running_fleet(run: TestRun, logs: Path, timeout: float = 120) -> Iterator[Fl
         }
     )
     migrate(MIGRATED, env, cwd=ROOT)
+    env.update(_gateway_service_client(env))
     # Geocoding is ready only once its places are loaded; a no-op when the geocoding tests of this run seeded.
     subprocess.run(service_command("geocoding", "seed"), env=env, check=True, cwd=ROOT, timeout=600)
     with running_services(ports, env, logs, cwd=ROOT, timeout=timeout):

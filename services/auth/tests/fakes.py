@@ -262,6 +262,14 @@ class FakeAccessTokenIssuer:
             scope=" ".join(sorted(scopes)),
         )
 
+    async def issue_for_api_key(self, user_id: UUID, *, scopes: frozenset[str]) -> IssuedTokens:
+        self.issued.append((user_id, None, scopes))
+        return IssuedTokens(
+            access_token=f"token-{len(self.issued)}-for-api-key-of-{user_id}",
+            expires_in=900,
+            scope=" ".join(sorted(scopes)),
+        )
+
 
 class InMemoryApiKeyRepository:
     def __init__(self, keys: dict[UUID, ApiKey]) -> None:

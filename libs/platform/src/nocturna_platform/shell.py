@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 
 from nocturna_platform.clock import utc_now
 from nocturna_platform.db.engine import create_engine, create_session_factory
@@ -111,7 +112,9 @@ class ServiceShell:
         version: str,
         routers: Sequence[APIRouter],
         extra_checks: Sequence[ReadinessCheck] = (),
+        middleware: Sequence[Middleware] = (),
     ) -> FastAPI:
+        """`middleware` runs inside the shell's request-context middleware (see `http.app.create_app`)."""
         app = create_app(
             settings=self.settings,
             title=title,
@@ -121,6 +124,7 @@ class ServiceShell:
             metrics=self.metrics,
             lifespan=self._lifespan,
             tracer_provider=self.tracer_provider,
+            middleware=middleware,
         )
         app.state.token_verifier = TokenVerifier(
             self.settings.tokens, JwksCache(self.settings.tokens, self._jwks_http), self.clock

@@ -38,6 +38,7 @@ from nocturna_auth.application.delete_account import DeleteAccountHandler
 from nocturna_auth.application.delete_user import DeleteUserHandler
 from nocturna_auth.application.disable_user import DisableUserHandler
 from nocturna_auth.application.enable_user import EnableUserHandler
+from nocturna_auth.application.exchange_api_key import ExchangeApiKeyHandler
 from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
@@ -149,6 +150,7 @@ class AuthService:
             oidc_settings, redirect_base_url, shell.clock
         )
         login_flows = RedisOidcLoginFlows(shell.redis, settings.redis_key_prefix)
+        introspect_api_key = IntrospectApiKeyHandler(uow, key_hasher, shell.clock)
         self.use_cases = AuthUseCases(
             register_user=RegisterUserHandler(uow, hasher, policy, mailer, shell.clock, uuid7),
             password_grant=ThrottledPasswordGrantHandler(
@@ -162,7 +164,8 @@ class AuthService:
             list_api_keys=ListApiKeysHandler(uow),
             get_api_key=GetApiKeyHandler(uow),
             revoke_api_key=RevokeApiKeyHandler(uow, shell.clock),
-            introspect_api_key=IntrospectApiKeyHandler(uow, key_hasher, shell.clock),
+            introspect_api_key=introspect_api_key,
+            exchange_api_key=ExchangeApiKeyHandler(introspect_api_key, issuer),
             search_users=SearchUsersHandler(uow),
             change_roles=ChangeRolesHandler(uow, shell.clock, access_token_ttl),
             disable_user=DisableUserHandler(uow, shell.clock, access_token_ttl),

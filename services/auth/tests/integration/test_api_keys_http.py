@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from nocturna_auth.infrastructure.tables import ApiKeyRow
+from nocturna_platform.security.verifier import TokenVerifier
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -233,3 +234,46 @@ async def test_an_admin_may_revoke_a_users_key(auth: AuthHarness) -> None:
 
     assert response.status_code == 204
     assert await _introspect(auth, door, created["key"]) == {"active": False}
+
+
+async def test_the_gateway_may_exchange_an_active_key_for_a_token_other_services_accept(
+    auth: AuthHarness,
+) -> None:
+    owner, door = await user(auth), await gateway(auth)
+    created = await _create(auth, owner, scopes=["charts:read"])
+
+    response = await auth.client.post(
+        INTROSPECT, json={"key": created["key"], "issue_token": True}, headers=door.headers
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["active"], answer["sub"], answer["expires_in"]) == (True, str(owner.id), 900)
+    shell = auth.service.shell
+    issuing = shell.settings.issuing
+    other_service = TokenVerifier(  # what chart or subscription verify with
+        shell.settings.tokens.model_copy(update={"issuer": issuing.issuer, "audience": issuing.audience}),
+        auth.service.signing_keys,
+        shell.clock,
+    )
+    principal = await other_service.verify(answer["access_token"])
+    assert (principal.subject, principal.session_id, principal.roles, principal.scopes) == (
+        owner.id,
+        None,
+        {"user"},
+        {"charts:read"},
+    )
+    own_routes = await auth.client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {answer['access_token']}"}
+    )
+    assert own_routes.status_code == 401  # a key never manages the account
+
+
+async def test_an_inactive_key_is_exchanged_for_nothing(auth: AuthHarness) -> None:
+    door = await gateway(auth)
+
+    response = await auth.client.post(
+        INTROSPECT, json={"key": "nct_live_zzzzzzzz_" + "a" * 43, "issue_token": True}, headers=door.headers
+    )
+
+    assert response.json() == {"active": False}

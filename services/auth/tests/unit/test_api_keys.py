@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 from nocturna_auth.application.create_api_key import CreateApiKey, CreateApiKeyHandler
+from nocturna_auth.application.exchange_api_key import ExchangeApiKeyHandler
 from nocturna_auth.application.get_api_key import GetApiKey, GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKey, IntrospectApiKeyHandler
 from nocturna_auth.application.list_api_keys import ListApiKeys, ListApiKeysHandler
@@ -24,7 +25,7 @@ from nocturna_auth.infrastructure.api_key_hashing import HmacSecretHasher
 from nocturna_contracts.auth.v1 import ApiKeyRevoked
 from nocturna_platform.security.principal import ROLE_PERMISSIONS, Principal
 
-from services.auth.tests.fakes import InMemoryAuthStore
+from services.auth.tests.fakes import FakeAccessTokenIssuer, InMemoryAuthStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HASHER = HmacSecretHasher(b"p" * 32)
@@ -260,3 +261,27 @@ def test_the_keyed_hash_depends_on_the_pepper_and_compares_whole() -> None:
     assert HASHER.matches("secret", digest)
     assert not other.matches("secret", digest)
     assert not HASHER.matches("secreT", digest)
+
+
+async def test_an_exchange_issues_a_sessionless_token_with_the_keys_scopes(store: InMemoryAuthStore) -> None:
+    scopes = frozenset({"charts:read"})
+    created = await _create(store)(CreateApiKey(ADA, "app", scopes))
+    issuer = FakeAccessTokenIssuer()
+
+    exchanged = await ExchangeApiKeyHandler(_introspect(store), issuer)(IntrospectApiKey(created.plaintext))
+
+    assert exchanged is not None
+    assert exchanged.key.id == created.key.id
+    assert issuer.issued == [(ADA, None, scopes)]
+    assert exchanged.access.access_token.startswith("token-1-for-api-key")
+
+
+async def test_an_inactive_key_is_exchanged_for_nothing(store: InMemoryAuthStore) -> None:
+    issuer = FakeAccessTokenIssuer()
+
+    exchanged = await ExchangeApiKeyHandler(_introspect(store), issuer)(
+        IntrospectApiKey("nct_live_zzzzzzzz_" + "a" * 43)
+    )
+
+    assert exchanged is None
+    assert issuer.issued == []

@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from nocturna_platform.shell import ServiceShell
 
+from nocturna_gateway.edge_composition import EdgeAuthentication
 from nocturna_gateway.proxy import UpstreamProxy, proxy_router
 from nocturna_gateway.routing import RouteTable
 from nocturna_gateway.settings import GatewaySettings
@@ -16,7 +17,7 @@ from nocturna_gateway.settings import GatewaySettings
 class GatewayService:
     def __init__(self, settings: GatewaySettings | None = None) -> None:
         settings = settings or GatewaySettings()
-        self.shell = shell = ServiceShell(settings, uses_broker=False)
+        self.shell = shell = ServiceShell(settings)
         proxy = settings.proxy
         limits = httpx.Limits(
             max_connections=math.ceil(proxy.max_connections / proxy.pools),
@@ -33,6 +34,11 @@ class GatewayService:
         for client in self.clients:
             shell.on_stop(client.aclose)
         self.proxy = UpstreamProxy(self.clients, RouteTable.from_settings(settings.upstreams))
+        self.edge = EdgeAuthentication.build(shell, settings)
         self.app: FastAPI = shell.create_app(
-            title="Nocturna gateway", version="1.0.0", routers=[proxy_router(self.proxy)]
+            title="Nocturna gateway",
+            version="1.0.0",
+            routers=[proxy_router(self.proxy)],
+            middleware=[self.edge.middleware()],
         )
+        self.edge.install(self.app)

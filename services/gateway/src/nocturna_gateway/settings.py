@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nocturna_platform.settings import HttpSettings, ServiceSettings
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 
 class UpstreamSettings(BaseModel):
@@ -23,8 +23,35 @@ class ProxySettings(BaseModel):
     pools: int = Field(default=8, ge=1, le=64)
 
 
+class EdgeAuthSettings(BaseModel):
+    """Edge authentication: the service client the gateway introspects API keys with, and cache lifetimes."""
+
+    service_client_id: str | None = Field(
+        default=None,
+        description="Client id from auth's `create-service-client`; without it API keys are refused.",
+    )
+    service_client_secret: SecretStr | None = None
+    api_key_cache_seconds: float = Field(default=30.0, gt=0, le=300)
+    api_key_negative_cache_seconds: float = Field(default=5.0, gt=0, le=60)
+    introspection_timeout_seconds: float = Field(default=2.0, gt=0)
+    max_access_token_seconds: int = Field(
+        default=900,
+        ge=60,
+        le=3600,
+        description="Deny-list lifetime when an event does not say when tokens end.",
+    )
+    verified_token_cache_size: int = Field(default=10_000, ge=0)
+    deny_list_recheck_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="How long a cleared principal skips the deny-list lookup (0: never).",
+    )
+
+
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http: HttpSettings = HttpSettings(port=8000)
     upstreams: UpstreamSettings = UpstreamSettings()
     proxy: ProxySettings = ProxySettings()
+    edge_auth: EdgeAuthSettings = EdgeAuthSettings()

@@ -63,6 +63,10 @@ class CreatedApiKeyResponse(ApiKeyResponse):
 
 class IntrospectionRequest(BaseModel):
     key: str = Field(max_length=200)
+    issue_token: bool = Field(
+        default=False,
+        description="Also issue an access token standing for an active key (the gateway forwards it upstream).",
+    )
 
 
 class IntrospectionResponse(BaseModel):
@@ -74,6 +78,10 @@ class IntrospectionResponse(BaseModel):
     scopes: list[str] | None = None
     roles: list[str] | None = None
     exp: int | None = Field(default=None, description="Expiry as Unix time; absent for a key without one.")
+    access_token: str | None = Field(
+        default=None, description="With `issue_token`: role `user`, the key's scopes, no session."
+    )
+    expires_in: int | None = Field(default=None, description="Lifetime of `access_token` in seconds.")
 
 
 def api_key_response(key: ApiKey) -> ApiKeyResponse:
@@ -166,9 +174,19 @@ async def introspect_api_key(
     body: IntrospectionRequest, use_cases: UseCases, response: Response
 ) -> IntrospectionResponse:
     response.headers.update(NO_STORE)
-    key = await use_cases.introspect_api_key(IntrospectApiKey(body.key))
-    if key is None:
-        return IntrospectionResponse(active=False)
+    query = IntrospectApiKey(body.key)
+    if body.issue_token:
+        exchanged = await use_cases.exchange_api_key(query)
+        if exchanged is None:
+            return IntrospectionResponse(active=False)
+        return _active(exchanged.key).model_copy(
+            update={"access_token": exchanged.access.access_token, "expires_in": exchanged.access.expires_in}
+        )
+    key = await use_cases.introspect_api_key(query)
+    return IntrospectionResponse(active=False) if key is None else _active(key)
+
+
+def _active(key: ApiKey) -> IntrospectionResponse:
     return IntrospectionResponse(
         active=True,
         sub=key.user_id,

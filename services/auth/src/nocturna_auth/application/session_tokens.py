@@ -39,6 +39,11 @@ class AccessTokenIssuer(Protocol):
         """A `service` token: `sub` is the client id, no session."""
         ...
 
+    async def issue_for_api_key(self, user_id: UUID, *, scopes: frozenset[str]) -> IssuedTokens:
+        """A `user` token standing for an API key: the key's scopes, no session (so auth's own routes,
+        which require a live session for user tokens, refuse it)."""
+        ...
+
 
 class RefreshTokenSecrets(Protocol):
     """Port: the stored digest of a refresh token, and a token pair sealed so only that token opens it."""

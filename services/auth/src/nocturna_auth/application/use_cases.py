@@ -18,6 +18,7 @@ from nocturna_auth.application.delete_account import DeleteAccountHandler
 from nocturna_auth.application.delete_user import DeleteUserHandler
 from nocturna_auth.application.disable_user import DisableUserHandler
 from nocturna_auth.application.enable_user import EnableUserHandler
+from nocturna_auth.application.exchange_api_key import ExchangeApiKeyHandler
 from nocturna_auth.application.get_api_key import GetApiKeyHandler
 from nocturna_auth.application.introspect_api_key import IntrospectApiKeyHandler
 from nocturna_auth.application.issue_service_token import ClientCredentialsGrantHandler
@@ -64,6 +65,7 @@ class AuthUseCases:
     get_api_key: GetApiKeyHandler
     revoke_api_key: RevokeApiKeyHandler
     introspect_api_key: IntrospectApiKeyHandler
+    exchange_api_key: ExchangeApiKeyHandler
     search_users: SearchUsersHandler
     change_roles: ChangeRolesHandler
     disable_user: DisableUserHandler

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from nocturna_auth.application.session_tokens import IssuedTokens
+from nocturna_auth.domain.api_keys import API_KEY_ROLES
 from nocturna_auth.domain.signing_keys import KeyRotationPolicy
 from nocturna_auth.domain.users import User
 from nocturna_auth.infrastructure.tables import SigningKeyRow
@@ -176,6 +177,9 @@ class JwtAccessTokenIssuer:
 
     async def issue_for_client(self, client_id: UUID, *, scopes: frozenset[str]) -> IssuedTokens:
         return await self._sign(client_id, session_id=None, roles=frozenset({SERVICE}), scopes=scopes)
+
+    async def issue_for_api_key(self, user_id: UUID, *, scopes: frozenset[str]) -> IssuedTokens:
+        return await self._sign(user_id, session_id=None, roles=API_KEY_ROLES, scopes=scopes)
 
     async def _sign(
         self, subject: UUID, *, session_id: UUID | None, roles: frozenset[str], scopes: frozenset[str]

@@ -1,0 +1,1 @@
+"""Event subscribers of the gateway (translate only)."""
