@@ -9,11 +9,12 @@ from uuid import UUID
 
 from nocturna_platform.ids import uuid7
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import SavedChart, calculation_event
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
-from nocturna_chart.domain.charts import Chart, ChartOptions, Quota, cast
-from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+from nocturna_chart.domain.charts import Chart, ChartOptions, Quota
+from nocturna_chart.domain.engine import HouseSystem
 
 
 class UnknownPlace(LookupError):
@@ -43,7 +44,6 @@ class CreateChart:
 
 @dataclass(frozen=True)
 class ChartPolicy:
-    polar_fallback: HouseSystem
     unknown_plan_charts_per_month: int
 
 
@@ -60,12 +60,12 @@ class CreateChartHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
         policy: ChartPolicy,
         places: PlaceDirectory,
     ) -> None:
-        self._uow, self._engine, self._clock, self._policy = uow, engine, clock, policy
+        self._uow, self._calculator, self._clock, self._policy = uow, calculator, clock, policy
         self._places = places
 
     async def __call__(self, command: CreateChart) -> tuple[SavedChart, bool]:
@@ -84,14 +84,14 @@ class CreateChartHandler:
             updated_at=now,
             idempotency_key=command.idempotency_key,
         )
-        result = cast(self._engine, chart, self._policy.polar_fallback)
+        result = await self._calculator.cast(chart)
         async with self._uow() as uow:
             period = period_of(now)
             projection = await uow.entitlements.get(command.owner_id)  # locks: one create at a time per user
             if command.idempotency_key is not None:
                 earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
                 if earlier is not None:
-                    return self._replayed(earlier)
+                    return await self._replayed(earlier)
             quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
             quota.check(
                 created_this_month=await uow.usage.count(command.owner_id, period),
@@ -100,7 +100,7 @@ class CreateChartHandler:
             if not await uow.charts.add(chart):  # a concurrent request with the same key won the race
                 earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key or "")
                 assert earlier is not None
-                return self._replayed(earlier)
+                return await self._replayed(earlier)
             await uow.usage.increment(command.owner_id, period)
             houses = result.result.houses
             uow.publish(
@@ -116,5 +116,5 @@ class CreateChartHandler:
             await uow.commit()
         return SavedChart(chart, result), True
 
-    def _replayed(self, chart: Chart) -> tuple[SavedChart, bool]:
-        return SavedChart(chart, cast(self._engine, chart, self._policy.polar_fallback)), False
+    async def _replayed(self, chart: Chart) -> tuple[SavedChart, bool]:
+        return SavedChart(chart, await self._calculator.cast(chart)), False
