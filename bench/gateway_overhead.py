@@ -14,7 +14,7 @@ import uvloop
 from nocturna_platform.testing.service_processes import free_port, running_services
 
 from bench.http_load import Load, drive
-from bench.report import milliseconds, verdict
+from bench.report import milliseconds, process_cpu_seconds, verdict
 
 PATH = "/api/v1/plans"
 """A real read that touches the service's database (plans), not a health probe."""
@@ -61,16 +61,10 @@ def _measure(
     before: dict[str, float] = {}
 
     def started() -> None:
-        before.update({name: _cpu_seconds(process.pid) for name, process in serving.items()})
+        before.update({name: process_cpu_seconds(process.pid) for name, process in serving.items()})
 
     load = uvloop.run(drive(f"http://127.0.0.1:{port}{PATH}", connections, seconds, warmup_seconds, started))
     return load, {
-        name: (_cpu_seconds(process.pid) - before[name]) * 1000 / load.requests
+        name: (process_cpu_seconds(process.pid) - before[name]) * 1000 / load.requests
         for name, process in serving.items()
     }
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux `/proc`)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

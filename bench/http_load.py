@@ -1,5 +1,5 @@
-"""A closed-loop HTTP/1.1 load generator: N keep-alive connections, each sending the next GET when the last
-one is answered.
+"""A closed-loop HTTP/1.1 load generator: N keep-alive connections, each sending the next request (a GET, or
+what a request builder makes) when the last one is answered.
 
 Raw asyncio with httptools' parser rather than httpx: on this machine httpx spends ~0.8 ms of CPU per request,
 more than the service it measures, so the generator, not the service, would set the figures.
@@ -16,6 +16,9 @@ from typing import cast
 from urllib.parse import urlsplit
 
 import httptools
+
+RequestBuilder = Callable[[int], bytes]
+"""The next request's bytes for the connection with this index."""
 
 
 @dataclass
@@ -85,33 +88,44 @@ async def drive(
     seconds: float,
     warmup_seconds: float,
     on_start: Callable[[], None] = lambda: None,
+    request: RequestBuilder | None = None,
 ) -> Load:
     """Warm up, call `on_start`, then measure for `seconds`; a non-2xx answer or a broken connection counts
-    as a failure."""
-    await _run(url, connections, warmup_seconds, Load())
+    as a failure. `request(connection)` gives each request's bytes; a GET of `url` without it."""
+    await _run(url, connections, warmup_seconds, Load(), request)
     on_start()
     load = Load()
     cpu_before, started = _cpu_seconds(), perf_counter()
-    await _run(url, connections, seconds, load)
+    await _run(url, connections, seconds, load, request)
     load.seconds, load.cpu_seconds = perf_counter() - started, _cpu_seconds() - cpu_before
     return load
 
 
-async def _run(url: str, connections: int, seconds: float, load: Load) -> None:
+def post_json(url: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """The bytes of a keep-alive JSON POST to `url`."""
+    parts = urlsplit(url)
+    lines = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}", "User-Agent: nocturna-bench"]
+    lines += ["Accept: application/json", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def _run(url: str, connections: int, seconds: float, load: Load, build: RequestBuilder | None) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
+    get = (
         f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
         f"Host: {parts.netloc}\r\nUser-Agent: nocturna-bench\r\nAccept: application/json\r\n\r\n"
     ).encode("latin-1")
     deadline = perf_counter() + seconds
     loop = asyncio.get_running_loop()
 
-    async def client() -> None:
+    async def client(index: int) -> None:
         connection: _Connection | None = None
         while perf_counter() < deadline:
             if connection is None:
                 _, connection = await loop.create_connection(_Connection, host, port)
+            request = get if build is None else build(index)
             sent = perf_counter()
             try:
                 status = await connection.send(request)
@@ -125,7 +139,7 @@ async def _run(url: str, connections: int, seconds: float, load: Load) -> None:
         if connection is not None:
             connection.close()
 
-    await asyncio.gather(*(client() for _ in range(connections)))
+    await asyncio.gather(*(client(index) for index in range(connections)))
 
 
 def _cpu_seconds() -> float:

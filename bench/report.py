@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def percentile(samples: Sequence[float], percent: float) -> float:
@@ -21,3 +23,9 @@ def milliseconds(samples_seconds: Sequence[float], points: Sequence[float] = (50
 def verdict(value: float, target: float, *, at_most: bool = False) -> str:
     met = value <= target if at_most else value >= target
     return "meets the target" if met else "MISSES the target"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
