@@ -106,6 +106,7 @@ def _engine(settings: ChartSettings, shell: ServiceShell) -> CalculationEngine:
         attempts=remote.attempts,
         backoff_seconds=remote.backoff_seconds,
         backoff_max_seconds=remote.backoff_max_seconds,
+        registry=shell.metrics.registry,
     )
 
 

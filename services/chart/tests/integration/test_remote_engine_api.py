@@ -134,3 +134,6 @@ async def test_a_down_upstream_opens_the_circuit_and_answers_503_at_once(
     assert fake.requests == asked  # the open circuit answers without asking upstream
     assert refused.json()["code"] == "engine_unavailable"
     assert int(refused.headers["retry-after"]) > 0
+    metrics = (await harness.client.get("/metrics")).text
+    assert "chart_remote_engine_circuit_open 1.0" in metrics
+    assert 'chart_remote_engine_attempts_total{outcome="circuit_open"}' in metrics

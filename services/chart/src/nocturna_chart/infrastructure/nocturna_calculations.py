@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from nocturna_platform.resilience.breaker import CircuitBreaker, CircuitOpen
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from nocturna_platform.resilience.breaker import BreakerState, CircuitBreaker, CircuitOpen
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from nocturna_chart.domain.engine import (
@@ -46,6 +47,16 @@ from nocturna_chart.infrastructure.nocturna_answers import (
 NATAL_CHART_PATH = "/api/stateless/natal-chart"
 RETRIED_STATUSES = frozenset({502, 503, 504})
 RECENT_ANSWERS = 512
+OUTCOMES = (
+    "ok",
+    "calculation_error",
+    "refused",
+    "outage",
+    "unreachable",
+    "timeout",
+    "circuit_open",
+    "queue_full",
+)
 _logger = logging.getLogger("nocturna.chart.remote_engine")
 
 
@@ -67,6 +78,7 @@ class NocturnaCalculationsEngine:
         backoff_seconds: float = 0.1,
         backoff_max_seconds: float = 1.0,
         version: str = "nocturna-calculations",
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self._http, self._breaker = http, breaker
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -76,6 +88,18 @@ class NocturnaCalculationsEngine:
         self._info = EngineInfo("nocturna-calculations", version)
         self._bodies = tuple(UPSTREAM_BODIES)
         self._recent: OrderedDict[float, Mapping[str, Any]] = OrderedDict()
+        attempts_counter = Counter(
+            "chart_remote_engine_attempts",
+            "Calls to Nocturna Calculations (each retry counted) by outcome.",
+            ("outcome",),
+            registry=registry,
+        )
+        self._outcome = {outcome: attempts_counter.labels(outcome) for outcome in OUTCOMES}
+        Gauge(
+            "chart_remote_engine_circuit_open",
+            "1 while the circuit to Nocturna Calculations is not closed.",
+            registry=registry,
+        ).set_function(lambda: float(breaker.state is not BreakerState.CLOSED))
 
     @property
     def info(self) -> EngineInfo:
@@ -114,6 +138,7 @@ class NocturnaCalculationsEngine:
         try:
             await asyncio.wait_for(self._slots.acquire(), self._queue_timeout)
         except TimeoutError:
+            self._outcome["queue_full"].inc()
             raise EngineUnavailable("too many calculations waiting for the remote engine") from None
         try:
             async for attempt in AsyncRetrying(
@@ -131,14 +156,17 @@ class NocturnaCalculationsEngine:
         try:
             self._breaker.acquire()
         except CircuitOpen as error:
+            self._outcome["circuit_open"].inc()
             raise EngineUnavailable("remote engine circuit open", max(1, round(error.retry_after))) from None
         try:
             response = await self._http.post(NATAL_CHART_PATH, json=body)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as error:
             self._breaker.failure()
+            self._outcome["unreachable"].inc()
             raise _Retryable(f"cannot reach the remote engine: {type(error).__name__}") from None
         except httpx.TimeoutException:
             self._breaker.failure()
+            self._outcome["timeout"].inc()
             raise EngineTimedOut("the remote engine did not answer in time") from None
         except BaseException:
             self._breaker.release()
@@ -149,15 +177,18 @@ class NocturnaCalculationsEngine:
         status = response.status_code
         if status in RETRIED_STATUSES:
             self._breaker.failure()
+            self._outcome["outage"].inc()
             raise _Retryable(f"remote engine answered {status}")
         if status == 200:
             self._breaker.success()
+            self._outcome["ok"].inc()
             with _answer_checked():
                 return chart_data(response.json())
         # Upstream's own outages (database down, pool exhausted) come as 500 with success=false; a calculation
         # error is a 500 with `detail` and says nothing about its health. Never retried, never echoed.
         outage = status >= 500 and _is_outage(response)
         self._breaker.failure() if outage else self._breaker.success()
+        self._outcome["outage" if outage else "calculation_error" if status >= 500 else "refused"].inc()
         level = logging.ERROR if status in (401, 403, 422) else logging.WARNING
         _logger.log(level, "nocturna-calculations answered %s%s", status, " (outage)" if outage else "")
         raise EngineFailed(f"remote engine answered {status}")
