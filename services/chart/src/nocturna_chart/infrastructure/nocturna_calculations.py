@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, Counter, Gauge
 from nocturna_platform.resilience.breaker import BreakerState, CircuitBreaker, CircuitOpen
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from nocturna_chart.domain.engine import (
