@@ -127,7 +127,7 @@ def _report(connections: int, load: Load, cpu: Mapping[str, float]) -> None:
     p99 = percentile(load.latencies, 99)
     print(
         f"c={connections:<4} {load.per_second:8,.0f} req/s · {milliseconds(load.latencies, (50, 99))} · "
-        f"{load.failures} failed of {load.requests:,}"
+        f"{load.failures} failed of {load.requests:,}{_statuses(load)}"
     )
     print(f"{'':<7}CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()))
     print(
@@ -135,3 +135,10 @@ def _report(connections: int, load: Load, cpu: Mapping[str, float]) -> None:
         f"p99 ≤ {TARGET_P99_SECONDS * 1000:.0f} ms {verdict(p99, TARGET_P99_SECONDS, at_most=True)}; "
         f"errors {'none' if load.failures == 0 else 'SOME'}"
     )
+
+
+def _statuses(load: Load) -> str:
+    if not load.failures:
+        return ""
+    counts = (f"{status or 'broken'}: {n}" for status, n in sorted(load.failed_statuses.items()))
+    return f" ({', '.join(counts)})"

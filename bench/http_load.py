@@ -28,6 +28,8 @@ class Load:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    failed_statuses: dict[int, int] = field(default_factory=dict)
+    """How many answers failed with each status (0: the connection broke)."""
 
     @property
     def per_second(self) -> float:
@@ -136,6 +138,7 @@ async def _run(url: str, connections: int, seconds: float, load: Load, build: Re
             load.requests += 1
             if not 200 <= status < 300:
                 load.failures += 1
+                load.failed_statuses[status] = load.failed_statuses.get(status, 0) + 1
         if connection is not None:
             connection.close()
 
