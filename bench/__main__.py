@@ -1,4 +1,4 @@
-"""`python -m bench [outbox] [latency] [gateway] [geocoding]`: the fleet's benchmarks (all by default).
+"""`python -m bench [outbox] [latency] [gateway] [geocoding] [chart]`: the fleet's benchmarks (all by default).
 
 They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
 removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
@@ -18,10 +18,10 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.isolated_run import isolated_run
 from nocturna_platform.testing.service_processes import migrate
 
-from bench import delivery_latency, gateway_overhead, geocoding, outbox_throughput
+from bench import chart_create, delivery_latency, gateway_overhead, geocoding, outbox_throughput
 from bench.producer import SCHEMA
 
-BENCHMARKS = ("outbox", "latency", "gateway", "geocoding")
+BENCHMARKS = ("outbox", "latency", "gateway", "geocoding", "chart")
 DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
 """Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
 
@@ -36,9 +36,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--latency-rate", type=float, default=50.0, help="events committed per second")
     parser.add_argument("--connections", type=int, default=32, help="gateway load: keep-alive connections")
     parser.add_argument(
-        "--seconds", type=float, default=10.0, help="gateway load: seconds measured per target"
+        "--seconds", type=float, default=10.0, help="gateway and chart load: seconds measured per target"
     )
-    parser.add_argument("--warmup", type=float, default=2.0, help="gateway load: warm-up seconds per target")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="gateway and chart load: warm-up seconds per target"
+    )
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
     if unknown := sorted(set(chosen) - set(BENCHMARKS)):
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if "geocoding" in chosen:
             migrate(["geocoding"], {**os.environ, "LOG__LEVEL": "WARNING"})
             geocoding.run(os.environ)
+        if "chart" in chosen:
+            chart_create.run(os.environ, args.seconds, args.warmup)
     print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from uuid import UUID
 
 from nocturna_chart.application.ports import PlacesUnavailable
 from nocturna_chart.domain.birth import Place
 from nocturna_chart.domain.charts import Chart
+from nocturna_chart.domain.engine import Body, EngineInfo, HouseSystem, RawHouses, RawPosition
 from nocturna_chart.domain.entitlements import EntitlementProjection
+from nocturna_chart.domain.natal import ChartResult
+from nocturna_chart.infrastructure.redis_result_cache import result_from_json, result_to_json
+from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
 
 
@@ -135,3 +140,41 @@ class InMemoryPlaceDirectory:
         if not self.available:
             raise PlacesUnavailable
         return self.places.get(place_id)
+
+
+class InMemoryResultCache:
+    """The result cache in a dict, keeping the same JSON round trip the Redis adapter does."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, str] = {}
+
+    async def get(self, key: str) -> ChartResult | None:
+        raw = self.entries.get(key)
+        return None if raw is None else result_from_json(json.loads(raw))
+
+    async def put(self, key: str, result: ChartResult) -> None:
+        self.entries[key] = json.dumps(result_to_json(result))
+
+
+class CountingEngine:
+    """The local engine, counting the calls that reach it."""
+
+    def __init__(self) -> None:
+        self._engine = SwissEphemerisEngine()
+        self.calls = 0
+
+    @property
+    def info(self) -> EngineInfo:
+        return self._engine.info
+
+    @property
+    def bodies(self) -> tuple[Body, ...]:
+        return self._engine.bodies
+
+    async def positions(self, jd_ut: float, bodies: tuple[Body, ...]) -> dict[Body, RawPosition]:
+        self.calls += 1
+        return await self._engine.positions(jd_ut, bodies)
+
+    async def houses(self, jd_ut: float, latitude: float, longitude: float, system: HouseSystem) -> RawHouses:
+        self.calls += 1
+        return await self._engine.houses(jd_ut, latitude, longitude, system)

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from nocturna_platform.http.openapi import document_problems
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -165,3 +166,23 @@ def test_fastapis_default_validation_schema_is_replaced_even_without_declared_pr
     assert schemas["ProblemDetail"]["properties"]["errors"]["items"] == {
         "$ref": "#/components/schemas/ProblemFieldError"
     }
+
+
+async def test_an_exhausted_database_pool_is_a_503_to_retry_not_a_500(make_app: Any) -> None:
+    app = make_app()
+
+    async def busy() -> None:
+        raise PoolTimeout(
+            "QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 5.00"
+        )
+
+    app.add_api_route("/busy", busy)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/busy")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "overloaded"
+    assert "QueuePool" not in response.text

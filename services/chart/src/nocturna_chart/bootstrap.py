@@ -8,11 +8,13 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from nocturna_platform.resilience.breaker import CircuitBreaker
 from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
 from nocturna_chart.api import batch, charts
 from nocturna_chart.api.routes import router
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.create_chart import ChartPolicy, CreateChartHandler
 from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartHandler
 from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
@@ -28,13 +30,15 @@ from nocturna_chart.application.synastry import SynastryHandler
 from nocturna_chart.application.transits import TransitsHandler
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.consumers import batch_submitted, subscription_changed, user_deleted
-from nocturna_chart.domain.engine import HouseSystem
+from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
 from nocturna_chart.infrastructure.batch_jobs import SqlBatchUnitOfWork
 from nocturna_chart.infrastructure.geocoding_client import HttpPlaceDirectory
+from nocturna_chart.infrastructure.nocturna_calculations import NocturnaCalculationsEngine
+from nocturna_chart.infrastructure.redis_result_cache import RedisResultCache
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
 from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_chart.infrastructure.tables import MESSAGING, SCHEMA
-from nocturna_chart.settings import ChartSettings
+from nocturna_chart.settings import ChartSettings, RemoteEngineSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -47,9 +51,20 @@ class ChartService:
         messaging = shell.messaging
         assert messaging is not None
         uow = partial(SqlChartUnitOfWork, shell.session_factory, MESSAGING, shell.clock, _sealer(settings))
-        engine = SwissEphemerisEngine(settings.engine.ephemeris_path)
+        engine = _engine(settings, shell)
         fallback = HouseSystem(settings.engine.polar_fallback)
-        policy = ChartPolicy(fallback, settings.quota.unknown_plan_charts_per_month)
+        cache = (
+            RedisResultCache(
+                shell.redis,
+                settings.redis_key_prefix,
+                settings.result_cache.ttl_seconds,
+                shell.metrics.registry,
+            )
+            if settings.result_cache.enabled
+            else None
+        )
+        calculator = ChartCalculator(engine, fallback, cache)
+        policy = ChartPolicy(settings.quota.unknown_plan_charts_per_month)
         geo = settings.geocoding
         geocoding_http = httpx.AsyncClient(
             base_url=geo.base_url,
@@ -60,9 +75,7 @@ class ChartService:
         batch_uow = partial(
             SqlBatchUnitOfWork, shell.session_factory, MESSAGING, shell.clock, _sealer(settings)
         )
-        create_chart = CreateChartHandler(
-            uow, engine, shell.clock, policy, HttpPlaceDirectory(geocoding_http)
-        )
+        create_chart = CreateChartHandler(uow, calculator, shell.clock, policy, places)
         pacing = BatchPacing(
             interval=timedelta(seconds=settings.batch.progress_interval_seconds),
             max_chunk=settings.batch.max_chunk_records,
@@ -72,15 +85,15 @@ class ChartService:
             project_entitlements=ProjectEntitlementsHandler(uow),
             get_entitlements=GetEntitlementsHandler(uow),
             create_chart=create_chart,
-            get_chart=GetChartHandler(uow, engine, fallback),
-            list_charts=ListChartsHandler(uow, engine, fallback),
-            edit_chart=EditChartHandler(uow, engine, shell.clock, fallback),
+            get_chart=GetChartHandler(uow, calculator),
+            list_charts=ListChartsHandler(uow, calculator),
+            edit_chart=EditChartHandler(uow, calculator, shell.clock),
             delete_chart=DeleteChartHandler(uow, shell.clock),
             erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
-            transits=TransitsHandler(uow, engine, shell.clock, fallback),
-            synastry=SynastryHandler(uow, engine, shell.clock, fallback, places),
+            transits=TransitsHandler(uow, calculator, shell.clock),
+            synastry=SynastryHandler(uow, calculator, shell.clock, places),
             reseal_charts=ResealChartsHandler(uow),
-            returns=ReturnsHandler(uow, engine, shell.clock, fallback),
+            returns=ReturnsHandler(uow, calculator, shell.clock),
             submit_batch=SubmitBatchHandler(batch_uow, shell.clock, policy),
             run_batch=RunBatchHandler(batch_uow, create_chart.create_many, shell.clock, pacing),
             get_batch=GetBatchHandler(batch_uow),
@@ -95,6 +108,40 @@ class ChartService:
             title="Nocturna chart", version="1.0.0", routers=[router, batch.router, charts.router]
         )
         self.app.state.use_cases = self.use_cases
+
+
+def _engine(settings: ChartSettings, shell: ServiceShell) -> CalculationEngine:
+    """The engine the settings name; a remote engine that fails is never replaced by the local one."""
+    if settings.engine.kind == "local":
+        return SwissEphemerisEngine(settings.engine.ephemeris_path)
+    remote = settings.engine.remote
+    http = _remote_http(remote)
+    shell.on_stop(http.aclose)
+    breaker = CircuitBreaker(
+        failure_threshold=remote.breaker_failures, cooldown_seconds=remote.breaker_cooldown_seconds
+    )
+    return NocturnaCalculationsEngine(
+        http,
+        breaker,
+        max_in_flight=remote.max_in_flight,
+        queue_timeout_seconds=remote.queue_timeout_seconds,
+        attempts=remote.attempts,
+        backoff_seconds=remote.backoff_seconds,
+        backoff_max_seconds=remote.backoff_max_seconds,
+        registry=shell.metrics.registry,
+    )
+
+
+def _remote_http(remote: RemoteEngineSettings) -> httpx.AsyncClient:
+    assert remote.service_token is not None  # the settings refuse kind=remote without one
+    return httpx.AsyncClient(
+        base_url=remote.base_url,
+        headers={"authorization": f"Bearer {remote.service_token.get_secret_value()}"},
+        timeout=httpx.Timeout(remote.read_timeout_seconds, connect=remote.connect_timeout_seconds),
+        limits=httpx.Limits(
+            max_connections=remote.max_in_flight, max_keepalive_connections=remote.max_in_flight
+        ),
+    )
 
 
 def _sealer(settings: ChartSettings) -> AesGcmSealer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Literal
 
 from nocturna_platform.settings import HttpSettings, ServiceSettings
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -11,7 +12,27 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 DEVELOPMENT_KEY = base64.b64encode(b"nocturna-chart-development-key32").decode()
 
 
+class RemoteEngineSettings(BaseModel):
+    """Nocturna Calculations: upstream stops answering with 16+ requests in flight, hence the cap of 8."""
+
+    base_url: str = "http://127.0.0.1:8010"
+    service_token: SecretStr | None = Field(default=None, description="HS256 service JWT; rotate, never log.")
+    max_in_flight: int = Field(default=8, ge=1, le=15)
+    queue_timeout_seconds: float = Field(default=5.0, gt=0, description="Wait for a free slot, then 503.")
+    connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    read_timeout_seconds: float = Field(default=5.0, gt=0)
+    attempts: int = Field(default=3, ge=1, le=10, description="Tries on connection errors and 502/503/504.")
+    backoff_seconds: float = Field(default=0.1, gt=0, description="Jittered exponential backoff base.")
+    backoff_max_seconds: float = Field(default=1.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1, description="Consecutive failures that open the circuit.")
+    breaker_cooldown_seconds: float = Field(default=10.0, gt=0, description="Open time before a probe.")
+
+
 class EngineSettings(BaseModel):
+    kind: Literal["local", "remote"] = Field(
+        default="local", description="Embedded Swiss Ephemeris, or Nocturna Calculations; never falls back."
+    )
+    remote: RemoteEngineSettings = RemoteEngineSettings()
     ephemeris_path: Path | None = Field(
         default=None,
         description="Swiss Ephemeris files (adds Chiron); Moshier's built-in ephemeris when unset.",
@@ -46,6 +67,11 @@ class GeocodingSettings(BaseModel):
     read_timeout_seconds: float = Field(default=3.0, gt=0)
 
 
+class ResultCacheSettings(BaseModel):
+    enabled: bool = True
+    ttl_seconds: int = Field(default=86_400, ge=1, description="How long a cast result is kept in Redis.")
+
+
 class QuotaSettings(BaseModel):
     unknown_plan_charts_per_month: int = Field(
         default=10,
@@ -74,10 +100,13 @@ class ChartSettings(ServiceSettings):
     quota: QuotaSettings = QuotaSettings()
     geocoding: GeocodingSettings = GeocodingSettings()
     batch: BatchSettings = BatchSettings()
+    result_cache: ResultCacheSettings = ResultCacheSettings()
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> ChartSettings:
         in_use = {key.get_secret_value() for key in self.encryption.keys.values()}
         if not self.is_development and DEVELOPMENT_KEY in in_use:
             raise ValueError("ENCRYPTION__KEYS must be set outside development")
+        if self.engine.kind == "remote" and self.engine.remote.service_token is None:
+            raise ValueError("ENGINE__REMOTE__SERVICE_TOKEN is required with ENGINE__KIND=remote")
         return self

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 import pytest
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler, Created
 from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
 from nocturna_chart.application.ports import PlacesUnavailable
@@ -28,8 +29,8 @@ from services.chart.tests.fakes import FixedClock, InMemoryPlaceDirectory
 
 ADA = UUID("0190a000-0000-7000-8000-000000000001")
 BOB = UUID("0190a000-0000-7000-8000-000000000002")
-ENGINE = SwissEphemerisEngine()
-POLICY = ChartPolicy(HouseSystem.PORPHYRY, unknown_plan_charts_per_month=3)
+CALCULATOR = ChartCalculator(SwissEphemerisEngine(), HouseSystem.PORPHYRY)
+POLICY = ChartPolicy(unknown_plan_charts_per_month=3)
 BIRTH = BirthData(date(1990, 1, 15), time(14, 30), 40.7128, -74.006, "America/New_York")
 PARIS = Place(2988507, "Paris", 48.85341, 2.3488, "Europe/Paris")
 META = EventMeta(
@@ -57,7 +58,7 @@ class Worker:
         places: InMemoryPlaceDirectory | None = None,
     ) -> None:
         self.create = CreateChartHandler(
-            store, ENGINE, clock, POLICY, places or InMemoryPlaceDirectory(PARIS)
+            store, CALCULATOR, clock, POLICY, places or InMemoryPlaceDirectory(PARIS)
         )
         self.clock, self.calls = clock, 0
         self.per_record = timedelta(0)
@@ -286,7 +287,7 @@ def test_chunks_grow_or_shrink_towards_a_quarter_of_the_progress_interval() -> N
 async def test_create_many_refuses_records_in_place_and_creates_the_rest_in_one_transaction() -> None:
     store = InMemoryBatchStore()
     _plan(store, ADA, per_month=2)
-    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, InMemoryPlaceDirectory(PARIS))
+    create = CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, InMemoryPlaceDirectory(PARIS))
     fold = BirthData(date(2021, 11, 7), time(1, 30), 40.7, -74.0, "America/New_York")
     commands = [
         CreateChart(ADA, "a", None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), "a"),

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time
 from uuid import UUID
 
 import pytest
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler, UnknownPlace
 from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChart, EditChartHandler
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
@@ -31,8 +32,8 @@ from services.chart.tests.fakes import FixedClock, InMemoryChartStore, InMemoryP
 
 ADA = UUID("0190a000-0000-7000-8000-000000000001")
 BOB = UUID("0190a000-0000-7000-8000-000000000002")
-ENGINE = SwissEphemerisEngine()
-POLICY = ChartPolicy(HouseSystem.PORPHYRY, unknown_plan_charts_per_month=3)
+CALCULATOR = ChartCalculator(SwissEphemerisEngine(), HouseSystem.PORPHYRY)
+POLICY = ChartPolicy(unknown_plan_charts_per_month=3)
 PARIS = Place(2988507, "Paris, Île-de-France, France", 48.85341, 2.3488, "Europe/Paris")
 PLACES = InMemoryPlaceDirectory(PARIS)
 BIRTH = BirthData(date(1990, 1, 15), time(14, 30), 40.7128, -74.006, "America/New_York")
@@ -63,7 +64,7 @@ def _plan(store: InMemoryChartStore, user: UUID, per_month: int | None, saved: i
 async def test_create_saves_the_chart_and_announces_one_calculation() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
 
-    saved, created = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
+    saved, created = await CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)(_command())
 
     assert created is True
     assert store.charts[saved.chart.id].name == "Ada"
@@ -78,7 +79,9 @@ async def test_unknown_birth_time_gives_a_flagged_chart_without_houses() -> None
     store = InMemoryChartStore()
     birth = BirthData(date(1990, 1, 15), None, 40.7128, -74.006, "America/New_York")
 
-    saved, _ = await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=birth))
+    saved, _ = await CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)(
+        _command(birth=birth)
+    )
 
     assert saved.cast.result.houses is None
     assert saved.cast.result.bodies["sun"].house is None
@@ -90,7 +93,7 @@ async def test_an_ambiguous_time_is_refused_before_any_quota_is_used() -> None:
     birth = BirthData(date(2021, 11, 7), time(1, 30), 40.7128, -74.006, "America/New_York")
 
     with pytest.raises(AmbiguousLocalTime):
-        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=birth))
+        await CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)(_command(birth=birth))
 
     assert store.usage == {}
     assert store.charts == {}
@@ -99,7 +102,7 @@ async def test_an_ambiguous_time_is_refused_before_any_quota_is_used() -> None:
 async def test_the_monthly_limit_counts_deleted_charts_too_and_resets_next_month() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
     _plan(store, ADA, per_month=2, saved=None)
-    create = CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)
+    create = CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)
     first, _ = await create(_command())
     await create(_command())
     await DeleteChartHandler(store, clock)(_principal(ADA), first.chart.id)
@@ -115,7 +118,7 @@ async def test_the_monthly_limit_counts_deleted_charts_too_and_resets_next_month
 async def test_the_saved_charts_limit_and_the_unknown_plan_fallback() -> None:
     store = InMemoryChartStore()
     _plan(store, ADA, per_month=None, saved=1)
-    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)
+    create = CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)
     await create(_command())
     with pytest.raises(QuotaExceeded) as refused:
         await create(_command())
@@ -129,7 +132,7 @@ async def test_the_saved_charts_limit_and_the_unknown_plan_fallback() -> None:
 
 async def test_a_repeated_idempotency_key_answers_the_first_chart() -> None:
     store = InMemoryChartStore()
-    create = CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)
+    create = CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)
 
     first, created = await create(_command(key="k1"))
     again, created_again = await create(_command(key="k1"))
@@ -142,25 +145,23 @@ async def test_a_repeated_idempotency_key_answers_the_first_chart() -> None:
 
 async def test_another_users_chart_is_not_found_for_every_use_case() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
+    saved, _ = await CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)(_command())
     bob = _principal(BOB)
 
     with pytest.raises(ChartNotFound):
-        await GetChartHandler(store, ENGINE, HouseSystem.PORPHYRY)(bob, saved.chart.id)
+        await GetChartHandler(store, CALCULATOR)(bob, saved.chart.id)
     with pytest.raises(ChartNotFound):
-        await EditChartHandler(store, ENGINE, clock, HouseSystem.PORPHYRY)(
-            bob, EditChart(saved.chart.id, "x")
-        )
+        await EditChartHandler(store, CALCULATOR, clock)(bob, EditChart(saved.chart.id, "x"))
     with pytest.raises(ChartNotFound):
         await DeleteChartHandler(store, clock)(bob, saved.chart.id)
-    assert (await ListChartsHandler(store, ENGINE, HouseSystem.PORPHYRY)(BOB, 10, None)).items == []
+    assert (await ListChartsHandler(store, CALCULATOR)(BOB, 10, None)).items == []
     assert saved.chart.id in store.charts
 
 
 async def test_edit_renames_clears_notes_and_recasts_with_another_house_system() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
-    edit = EditChartHandler(store, ENGINE, clock, HouseSystem.PORPHYRY)
+    saved, _ = await CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)(_command())
+    edit = EditChartHandler(store, CALCULATOR, clock)
 
     edited = await edit(
         _principal(ADA),
@@ -176,9 +177,9 @@ async def test_edit_renames_clears_notes_and_recasts_with_another_house_system()
 
 async def test_list_pages_newest_first() -> None:
     store = InMemoryChartStore()
-    create = CreateChartHandler(store, ENGINE, FixedClock(), ChartPolicy(HouseSystem.PORPHYRY, 100), PLACES)
+    create = CreateChartHandler(store, CALCULATOR, FixedClock(), ChartPolicy(100), PLACES)
     ids = [(await create(_command()))[0].chart.id for _ in range(5)]
-    listing = ListChartsHandler(store, ENGINE, HouseSystem.PORPHYRY)
+    listing = ListChartsHandler(store, CALCULATOR)
 
     first = await listing(ADA, 2, None)
     second = await listing(ADA, 2, first.next_after)
@@ -204,7 +205,7 @@ def _deleted_meta(event_id: int) -> EventMeta:
 
 async def test_user_deletion_erases_every_chart_once() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    create = CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)
+    create = CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)
     await create(_command())
     await create(_command())
     kept, _ = await create(_command(BOB))
@@ -224,7 +225,9 @@ async def test_a_place_id_fills_in_coordinates_zone_and_place_name() -> None:
     store = InMemoryChartStore()
     placed = PlacedBirth(date(1990, 1, 15), time(14, 30), PARIS.id)
 
-    saved, _ = await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=placed))
+    saved, _ = await CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)(
+        _command(birth=placed)
+    )
 
     birth = store.charts[saved.chart.id].birth
     assert (birth.latitude, birth.longitude, birth.timezone) == (48.85341, 2.3488, "Europe/Paris")
@@ -237,17 +240,17 @@ async def test_an_unknown_or_unreachable_place_saves_nothing() -> None:
     placed = PlacedBirth(date(1990, 1, 15), time(14, 30), 999)
 
     with pytest.raises(UnknownPlace):
-        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, PLACES)(_command(birth=placed))
+        await CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, PLACES)(_command(birth=placed))
     down = InMemoryPlaceDirectory(PARIS, available=False)
     with pytest.raises(PlacesUnavailable):
-        await CreateChartHandler(store, ENGINE, FixedClock(), POLICY, down)(_command(birth=placed))
+        await CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, down)(_command(birth=placed))
     assert store.charts == {}
 
 
 async def test_transits_need_the_plan_feature_and_announce_a_calculation() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
-    transits = TransitsHandler(store, ENGINE, clock, HouseSystem.PORPHYRY)
+    saved, _ = await CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)(_command())
+    transits = TransitsHandler(store, CALCULATOR, clock)
     at = datetime(2026, 1, 11, 17, 0, tzinfo=UTC)
 
     with pytest.raises(FeatureNotInPlan):
@@ -270,8 +273,8 @@ def _pro_plan(store: InMemoryChartStore, user: UUID) -> None:
 
 async def test_synastry_between_a_saved_chart_and_inline_birth_data() -> None:
     store, clock = InMemoryChartStore(), FixedClock()
-    saved, _ = await CreateChartHandler(store, ENGINE, clock, POLICY, PLACES)(_command())
-    synastry = SynastryHandler(store, ENGINE, clock, HouseSystem.PORPHYRY, PLACES)
+    saved, _ = await CreateChartHandler(store, CALCULATOR, clock, POLICY, PLACES)(_command())
+    synastry = SynastryHandler(store, CALCULATOR, clock, PLACES)
     other = InlineBirth(PlacedBirth(date(1992, 6, 20), time(9, 15), PARIS.id))
 
     with pytest.raises(FeatureNotInPlan):

@@ -15,10 +15,8 @@ _CONNECTION_ERRORS = (
 
 
 def is_database_outage(error: BaseException) -> bool:
-    """The pool had no connection in time, or the connection was lost or refused (SQLAlchemy then discards
-    it, and after a disconnect the whole pool, so the next request gets a fresh connection)."""
-    if isinstance(error, sa_exc.TimeoutError):
-        return True
+    """The connection was lost or refused (SQLAlchemy then discards it, and after a disconnect the whole pool,
+    so the next request gets a fresh connection). An exhausted pool is overload, not an outage."""
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
             return True

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -156,9 +157,22 @@ def internal_error_problem() -> Problem:
     )
 
 
+def overloaded_problem() -> Problem:
+    """The database pool had no connection free within its timeout: the service is at capacity, not broken."""
+    return Problem(
+        status=503,
+        code="overloaded",
+        title="Service Unavailable",
+        detail="The service is at capacity; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: Starlette) -> None:
-    """Answer every error with problem+json: `Problem`, validation, malformed JSON, HTTP errors, and bugs."""
+    """Answer every error with problem+json: `Problem`, validation, malformed JSON, HTTP errors, an exhausted
+    database pool (503), and bugs."""
     app.add_exception_handler(Problem, _handle_problem)
+    app.add_exception_handler(PoolTimeout, _handle_pool_timeout)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(HTTPException, _handle_http_exception)
     app.add_exception_handler(Exception, _handle_unexpected)
@@ -172,6 +186,8 @@ def problem_from_exception(exc: Exception) -> Problem | None:
         return validation_problem(exc)
     if isinstance(exc, HTTPException):
         return _http_exception_problem(exc)
+    if isinstance(exc, PoolTimeout):
+        return overloaded_problem()
     if is_database_outage(exc):
         _logger.warning("database unavailable: %s", exc.__class__.__name__)
         return database_unavailable_problem()
@@ -182,6 +198,13 @@ async def _handle_problem(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, Problem):
         raise exc
     return ProblemResponse(exc, instance=request.url.path)
+
+
+async def _handle_pool_timeout(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, PoolTimeout):
+        raise exc
+    _logger.warning("database pool exhausted", extra={"method": request.method, "path": request.url.path})
+    return ProblemResponse(overloaded_problem(), instance=request.url.path)
 
 
 async def _handle_validation_error(request: Request, exc: Exception) -> Response:

@@ -31,6 +31,12 @@ from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
 from nocturna_chart.domain.charts import QuotaExceeded
+from nocturna_chart.domain.engine import (
+    EngineFailed,
+    EngineTimedOut,
+    EngineUnavailable,
+    HouseSystemNotOffered,
+)
 
 router = APIRouter(tags=["charts"])
 
@@ -79,6 +85,26 @@ def _chart_problems() -> Iterator[None]:
         ) from None
     except InvalidOrbs as error:
         raise Problem(422, "invalid_orbs", "Invalid orbs", str(error)) from None
+    except HouseSystemNotOffered as error:
+        raise Problem(
+            422,
+            "house_system_not_offered",
+            "House system not offered",
+            f"The {error.engine} engine does not offer {error.system.value} houses.",
+            errors=[FieldError("house_system", "not offered by the engine", "house_system_not_offered")],
+        ) from None
+    except EngineUnavailable as error:
+        raise Problem(
+            503,
+            "engine_unavailable",
+            "The calculation engine is unavailable",
+            "Try again shortly.",
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        ) from None
+    except EngineTimedOut:
+        raise Problem(504, "engine_timeout", "The calculation engine did not answer in time") from None
+    except EngineFailed:
+        raise Problem(502, "engine_failed", "The calculation engine failed") from None
     except FeatureNotInPlan as error:
         raise Problem(
             402,
@@ -124,7 +150,8 @@ async def list_charts(
     principal: CurrentPrincipal, use_cases: UseCases, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ChartView]:
     """The caller's charts, newest first."""
-    page = await use_cases.list_charts(principal.subject, limit, decode_cursor(cursor))
+    with _chart_problems():
+        page = await use_cases.list_charts(principal.subject, limit, decode_cursor(cursor))
     return Page[ChartView](
         items=[ChartView.of(saved) for saved in page.items], next_cursor=encode_cursor(page.next_after)
     )

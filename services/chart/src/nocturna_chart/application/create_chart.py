@@ -9,12 +9,13 @@ from uuid import UUID
 
 from nocturna_platform.ids import uuid7
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import SavedChart, calculation_event
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.birth import AmbiguousLocalTime, BirthData, PlacedBirth, UnknownTimezone
-from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions, Quota, QuotaExceeded, cast
-from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions, Quota, QuotaExceeded
+from nocturna_chart.domain.engine import HouseSystem
 
 
 class UnknownPlace(LookupError):
@@ -55,7 +56,6 @@ class CreateChart:
 
 @dataclass(frozen=True)
 class ChartPolicy:
-    polar_fallback: HouseSystem
     unknown_plan_charts_per_month: int
 
 
@@ -84,12 +84,12 @@ class CreateChartHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
         policy: ChartPolicy,
         places: PlaceDirectory,
     ) -> None:
-        self._uow, self._engine, self._clock, self._policy = uow, engine, clock, policy
+        self._uow, self._calculator, self._clock, self._policy = uow, calculator, clock, policy
         self._places = places
 
     async def __call__(self, command: CreateChart) -> Created:
@@ -145,7 +145,7 @@ class CreateChartHandler:
             updated_at=now,
             idempotency_key=command.idempotency_key,
         )
-        return chart, cast(self._engine, chart, self._policy.polar_fallback)
+        return chart, await self._calculator.cast(chart)
 
     async def _save(
         self,
@@ -159,12 +159,12 @@ class CreateChartHandler:
         if command.idempotency_key is not None:
             earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key)
             if earlier is not None:
-                return self._replayed(earlier)
+                return await self._replayed(earlier)
         quota.check(created_this_month=tally.created_this_month, saved=tally.saved)
         if not await uow.charts.add(chart):  # a concurrent request with the same key won the race
             earlier = await uow.charts.by_idempotency_key(command.owner_id, command.idempotency_key or "")
             assert earlier is not None
-            return self._replayed(earlier)
+            return await self._replayed(earlier)
         await uow.usage.increment(command.owner_id, period_of(chart.created_at))
         tally.created_this_month += 1
         tally.saved += 1
@@ -182,5 +182,5 @@ class CreateChartHandler:
         )
         return SavedChart(chart, result), True
 
-    def _replayed(self, chart: Chart) -> Created:
-        return SavedChart(chart, cast(self._engine, chart, self._policy.polar_fallback)), False
+    async def _replayed(self, chart: Chart) -> Created:
+        return SavedChart(chart, await self._calculator.cast(chart)), False

@@ -10,10 +10,10 @@ from uuid import UUID
 from nocturna_contracts.chart.v1 import ChartDeleted
 from nocturna_platform.security.principal import Principal
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.ports import ChartUnitOfWork
 from nocturna_chart.application.saved_charts import SavedChart, readable
-from nocturna_chart.domain.charts import cast
-from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+from nocturna_chart.domain.engine import HouseSystem
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,10 @@ class EditChartHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
-        polar_fallback: HouseSystem,
     ) -> None:
-        self._uow, self._engine, self._clock, self._fallback = uow, engine, clock, polar_fallback
+        self._uow, self._calculator, self._clock = uow, calculator, clock
 
     async def __call__(self, principal: Principal, command: EditChart) -> SavedChart:
         async with self._uow() as uow:
@@ -49,7 +48,7 @@ class EditChartHandler:
             )
             await uow.charts.update(chart)
             await uow.commit()
-        return SavedChart(chart, cast(self._engine, chart, self._fallback))
+        return SavedChart(chart, await self._calculator.cast(chart))
 
 
 class DeleteChartHandler:

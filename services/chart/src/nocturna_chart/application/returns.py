@@ -10,12 +10,13 @@ from uuid import UUID
 from nocturna_contracts.chart.v1 import ChartKind
 from nocturna_platform.security.principal import Principal
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.ports import ChartUnitOfWork
 from nocturna_chart.application.saved_charts import calculation_event, readable
 from nocturna_chart.domain.birth import instant_of, julian_day
-from nocturna_chart.domain.charts import Chart, cast
-from nocturna_chart.domain.engine import Body, CalculationEngine, HouseSystem
-from nocturna_chart.domain.natal import ChartRequest, ChartResult, calculate_chart
+from nocturna_chart.domain.charts import Chart
+from nocturna_chart.domain.engine import Body
+from nocturna_chart.domain.natal import ChartRequest, ChartResult
 from nocturna_chart.domain.returns import find_return
 
 
@@ -47,24 +48,28 @@ class ReturnsHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
-        polar_fallback: HouseSystem,
     ) -> None:
-        self._uow, self._engine, self._clock, self._fallback = uow, engine, clock, polar_fallback
+        self._uow, self._calculator, self._clock = uow, calculator, clock
 
     async def __call__(self, principal: Principal, command: CastReturn) -> ReturnChart:
         async with self._uow() as uow:
             chart = readable(await uow.charts.get(command.chart_id), principal, "charts:read")
-            natal = cast(self._engine, chart, self._fallback)
+            natal = await self._calculator.cast(chart)
             start = julian_day(datetime(command.year, command.month, 1, tzinfo=UTC))
-            jd = find_return(
-                self._engine, command.body, natal.result.bodies[command.body.value].longitude, start
+            jd = await find_return(
+                self._calculator.engine,
+                command.body,
+                natal.result.bodies[command.body.value].longitude,
+                start,
             )
             latitude = chart.birth.latitude if command.latitude is None else command.latitude
             longitude = chart.birth.longitude if command.longitude is None else command.longitude
-            request = ChartRequest(jd, latitude, longitude, chart.house_system, polar_fallback=self._fallback)
-            result = calculate_chart(self._engine, request, chart.options.policy())
+            request = ChartRequest(
+                jd, latitude, longitude, chart.house_system, polar_fallback=self._calculator.polar_fallback
+            )
+            result = await self._calculator.calculate(request, chart.options.policy())
             kind: ChartKind = "solar_return" if command.body is Body.SUN else "lunar_return"
             uow.publish(calculation_event(principal.subject, kind, result.engine, self._clock()))
             await uow.commit()

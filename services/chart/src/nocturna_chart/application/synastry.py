@@ -10,13 +10,14 @@ from uuid import UUID
 from nocturna_platform.ids import uuid7
 from nocturna_platform.security.principal import Principal
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.create_chart import locate
 from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import calculation_event, readable
 from nocturna_chart.application.transits import FeatureNotInPlan
 from nocturna_chart.domain.birth import BirthData, PlacedBirth
-from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions, cast
-from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions
+from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.domain.synastry import SynastryResult, calculate_synastry
 
 
@@ -46,12 +47,11 @@ class SynastryHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
-        polar_fallback: HouseSystem,
         places: PlaceDirectory,
     ) -> None:
-        self._uow, self._engine, self._clock, self._fallback = uow, engine, clock, polar_fallback
+        self._uow, self._calculator, self._clock = uow, calculator, clock
         self._places = places
 
     async def __call__(self, principal: Principal, a: Side, b: Side, options: ChartOptions) -> Synastry:
@@ -73,8 +73,8 @@ class SynastryHandler:
     ) -> SynastrySide:
         if isinstance(side, UUID):
             chart = readable(await uow.charts.get(side), principal, "charts:read")
-            return SynastrySide(chart.id, cast(self._engine, chart, self._fallback))
+            return SynastrySide(chart.id, await self._calculator.cast(chart))
         birth = await locate(self._places, side.birth)
         now = self._clock()
         transient = Chart(uuid7(), principal.subject, "", None, birth, side.house_system, options, now, now)
-        return SynastrySide(None, cast(self._engine, transient, self._fallback))
+        return SynastrySide(None, await self._calculator.cast(transient))

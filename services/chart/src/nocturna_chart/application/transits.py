@@ -9,11 +9,11 @@ from uuid import UUID
 
 from nocturna_platform.security.principal import Principal
 
+from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.ports import ChartUnitOfWork
 from nocturna_chart.application.saved_charts import calculation_event, readable
 from nocturna_chart.domain.birth import julian_day
-from nocturna_chart.domain.charts import Chart, cast
-from nocturna_chart.domain.engine import CalculationEngine, HouseSystem
+from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.transits import TransitResult, calculate_transits
 
 
@@ -36,11 +36,10 @@ class TransitsHandler:
     def __init__(
         self,
         uow: Callable[[], ChartUnitOfWork],
-        engine: CalculationEngine,
+        calculator: ChartCalculator,
         clock: Callable[[], datetime],
-        polar_fallback: HouseSystem,
     ) -> None:
-        self._uow, self._engine, self._clock, self._fallback = uow, engine, clock, polar_fallback
+        self._uow, self._calculator, self._clock = uow, calculator, clock
 
     async def __call__(self, principal: Principal, chart_id: UUID, at: datetime) -> Transits:
         at = at.astimezone(UTC)
@@ -49,8 +48,10 @@ class TransitsHandler:
             projection = await uow.entitlements.get(principal.subject)
             if projection is None or not projection.entitlements.transits:
                 raise FeatureNotInPlan("transits")
-            natal = cast(self._engine, chart, self._fallback)
-            result = calculate_transits(self._engine, julian_day(at), natal.result, chart.options.policy())
+            natal = await self._calculator.cast(chart)
+            result = await calculate_transits(
+                self._calculator.engine, julian_day(at), natal.result, chart.options.policy()
+            )
             uow.publish(calculation_event(principal.subject, "transits", result.engine, self._clock()))
             await uow.commit()
         return Transits(chart, at, result)

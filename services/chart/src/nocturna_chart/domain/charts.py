@@ -68,23 +68,32 @@ class CastChart:
     warnings: list[str]
 
 
-def cast(
-    engine: CalculationEngine, chart: Chart, polar_fallback: HouseSystem = HouseSystem.PORPHYRY
-) -> CastChart:
-    """Resolve the birth instant and calculate; an unknown time gives a noon chart without houses, flagged."""
+def natal_request(chart: Chart, polar_fallback: HouseSystem) -> tuple[ResolvedInstant, ChartRequest]:
+    """The resolved birth instant and what to calculate; an unknown time asks for a noon chart without houses."""
     instant = resolve_instant(chart.birth)
-    known_time = chart.birth.time is not None
     request = ChartRequest(
         instant.julian_day,
         chart.birth.latitude,
         chart.birth.longitude,
         chart.house_system,
-        with_houses=known_time,
+        with_houses=chart.birth.time is not None,
         polar_fallback=polar_fallback,
     )
-    result = calculate_chart(engine, request, chart.options.policy())
-    warnings = ([] if known_time else [TIME_UNKNOWN_WARNING]) + result.warnings
+    return instant, request
+
+
+def cast_of(chart: Chart, instant: ResolvedInstant, result: ChartResult) -> CastChart:
+    """The chart cast from its result, flagged when the birth time is unknown."""
+    warnings = ([] if chart.birth.time is not None else [TIME_UNKNOWN_WARNING]) + result.warnings
     return CastChart(instant, result, warnings)
+
+
+async def cast(
+    engine: CalculationEngine, chart: Chart, polar_fallback: HouseSystem = HouseSystem.PORPHYRY
+) -> CastChart:
+    """Resolve the birth instant and calculate (uncached: use cases go through `ChartCalculator`)."""
+    instant, request = natal_request(chart, polar_fallback)
+    return cast_of(chart, instant, await calculate_chart(engine, request, chart.options.policy()))
 
 
 class QuotaExceeded(Exception):

@@ -66,8 +66,35 @@ class HousesUnavailable(Exception):
     """The engine cannot compute this house system here (Placidus or Koch inside the polar circles)."""
 
 
+class HouseSystemNotOffered(Exception):
+    """The engine does not offer this house system at all (the remote engine knows six)."""
+
+    def __init__(self, system: HouseSystem, engine: str) -> None:
+        super().__init__(system.value)
+        self.system, self.engine = system, engine
+
+
+class EngineUnavailable(Exception):
+    """The engine cannot be asked now (upstream down, overloaded or its circuit open): retry later."""
+
+    def __init__(self, reason: str, retry_after_seconds: int = 5) -> None:
+        super().__init__(reason)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class EngineFailed(Exception):
+    """The engine answered with an error or a malformed answer for input we had validated."""
+
+
+class EngineTimedOut(Exception):
+    """The engine did not answer within the configured time."""
+
+
 class CalculationEngine(Protocol):
-    """Computes raw positions and cusps for a Julian day in UT; it derives nothing."""
+    """Computes raw positions and cusps for a Julian day in UT; it derives nothing.
+
+    A remote engine raises `EngineUnavailable`, `EngineFailed` or `EngineTimedOut`; the local one never does.
+    """
 
     @property
     def info(self) -> EngineInfo: ...
@@ -77,6 +104,8 @@ class CalculationEngine(Protocol):
         """The bodies this engine can compute (Chiron needs ephemeris files)."""
         ...
 
-    def positions(self, jd_ut: float, bodies: tuple[Body, ...]) -> dict[Body, RawPosition]: ...
+    async def positions(self, jd_ut: float, bodies: tuple[Body, ...]) -> dict[Body, RawPosition]: ...
 
-    def houses(self, jd_ut: float, latitude: float, longitude: float, system: HouseSystem) -> RawHouses: ...
+    async def houses(self, jd_ut: float, latitude: float, longitude: float, system: HouseSystem) -> RawHouses:
+        """Raises `HousesUnavailable` where the system is undefined, `HouseSystemNotOffered` when unknown to it."""
+        ...

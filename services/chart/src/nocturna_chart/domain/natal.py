@@ -84,10 +84,13 @@ class ChartRequest:
     polar_fallback: HouseSystem = HouseSystem.PORPHYRY
 
 
-def calculate_chart(engine: CalculationEngine, request: ChartRequest, policy: AspectPolicy) -> ChartResult:
+async def calculate_chart(
+    engine: CalculationEngine, request: ChartRequest, policy: AspectPolicy
+) -> ChartResult:
     warnings: list[str] = []
-    raw = engine.positions(request.jd_ut, engine.bodies)
-    houses = _houses(engine, request, warnings) if request.with_houses else None
+    # Houses first: a remote engine answers positions with the houses and keeps them for the positions call.
+    houses = await _houses(engine, request, warnings) if request.with_houses else None
+    raw = await engine.positions(request.jd_ut, engine.bodies)
     cusps = houses.cusps if houses is not None else None
     bodies = {body.value: BodyPosition.of(position, cusps) for body, position in raw.items()}
     node = raw[Body.NORTH_NODE]
@@ -104,10 +107,10 @@ def _go_round_once(cusps: tuple[float, ...]) -> bool:
     return all(arc > 0.0 for arc in arcs) and abs(sum(arcs) - 360.0) < 1e-6
 
 
-def _houses(engine: CalculationEngine, request: ChartRequest, warnings: list[str]) -> Houses:
+async def _houses(engine: CalculationEngine, request: ChartRequest, warnings: list[str]) -> Houses:
     system = request.house_system
     try:
-        raw = engine.houses(request.jd_ut, request.latitude, request.longitude, system)
+        raw = await engine.houses(request.jd_ut, request.latitude, request.longitude, system)
         if not _go_round_once(raw.cusps):
             raise HousesUnavailable(system.value)
     except HousesUnavailable:
@@ -119,7 +122,7 @@ def _houses(engine: CalculationEngine, request: ChartRequest, warnings: list[str
             f"{fallback.value} used instead."
         )
         system = fallback
-        raw = engine.houses(request.jd_ut, request.latitude, request.longitude, system)
+        raw = await engine.houses(request.jd_ut, request.latitude, request.longitude, system)
     angles = Angles(
         asc=raw.asc,
         mc=raw.mc,

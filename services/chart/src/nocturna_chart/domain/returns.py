@@ -14,17 +14,19 @@ class ReturnNotFound(ArithmeticError):
     pass
 
 
-def find_return(engine: CalculationEngine, body: Body, natal_longitude: float, start_jd: float) -> float:
+async def find_return(
+    engine: CalculationEngine, body: Body, natal_longitude: float, start_jd: float
+) -> float:
     """Newton's method on the body's longitude from a mean-motion estimate; the Sun and Moon never retrograde."""
-    position = engine.positions(start_jd, (body,))[body]
+    position = (await engine.positions(start_jd, (body,)))[body]
     ahead = (natal_longitude - position.longitude) % 360.0
     jd = start_jd + ahead / MEAN_DAILY_MOTION[body]
     for _ in range(MAX_STEPS):
-        position = engine.positions(jd, (body,))[body]
+        position = (await engine.positions(jd, (body,)))[body]
         gap = (position.longitude - natal_longitude + 180.0) % 360.0 - 180.0
         if abs(gap) < PRECISION_DEGREES:
             if jd < start_jd:  # converged on the return just before the start
-                return find_return(engine, body, natal_longitude, jd + PERIOD_DAYS[body] / 2.0)
+                return await find_return(engine, body, natal_longitude, jd + PERIOD_DAYS[body] / 2.0)
             return jd
         jd -= gap / position.speed
     raise ReturnNotFound(body.value)

@@ -19,10 +19,10 @@ class TransitResult:
     engine: EngineInfo
 
 
-def calculate_transits(
+async def calculate_transits(
     engine: CalculationEngine, jd_ut: float, natal: ChartResult, policy: AspectPolicy
 ) -> TransitResult:
-    raw = engine.positions(jd_ut, engine.bodies)
+    raw = await engine.positions(jd_ut, engine.bodies)
     cusps = natal.houses.cusps if natal.houses is not None else None
     bodies = {body.value: BodyPosition.of(position, cusps) for body, position in raw.items()}
     node = raw[Body.NORTH_NODE]

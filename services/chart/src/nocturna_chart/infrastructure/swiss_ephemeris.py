@@ -72,14 +72,14 @@ class SwissEphemerisEngine:
     def bodies(self) -> tuple[Body, ...]:
         return self._bodies
 
-    def positions(self, jd_ut: float, bodies: tuple[Body, ...]) -> dict[Body, RawPosition]:
+    async def positions(self, jd_ut: float, bodies: tuple[Body, ...]) -> dict[Body, RawPosition]:
         calc, flags, result = swe.calc_ut, self._flags, {}
         for body in bodies:
             values, _ = calc(jd_ut, BODY_IDS[body], flags)
             result[body] = RawPosition(values[0], values[1], values[3])
         return result
 
-    def houses(self, jd_ut: float, latitude: float, longitude: float, system: HouseSystem) -> RawHouses:
+    async def houses(self, jd_ut: float, latitude: float, longitude: float, system: HouseSystem) -> RawHouses:
         code = HOUSE_CODES[system]
         try:
             cusps, ascmc = swe.houses_ex(jd_ut, latitude, longitude, code)
