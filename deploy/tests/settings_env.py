@@ -1,5 +1,9 @@
 """The environment variables each service reads: its settings class walked field by field (pydantic-settings
-joins nested groups with `__`), less the groups of subsystems its shell does not run (no database, no broker)."""
+joins nested groups with `__`), less the groups of subsystems its shell does not run (no database, no broker).
+
+A map of models keyed by name (`oidc.providers: dict[str, OidcProviderSettings]`) is one variable family:
+`OIDC__PROVIDERS__<NAME>__<FIELD>` for each entry, whose fields (`EnvVar.entry`) are walked the same way. Maps of
+plain values (`encryption.keys: dict[str, SecretStr]`) stay one JSON variable."""
 
 from __future__ import annotations
 
@@ -47,6 +51,14 @@ class EnvVar:
     name: str
     secret: bool
     optional: bool  # None by default: deployments may leave it unset
+    path: tuple[str, ...] = ()  # the field names leading to it: its keys in the chart's values trees
+    entry: tuple[
+        EnvVar, ...
+    ] = ()  # a map of models keyed by name: the variables of one entry (names relative)
+
+    @property
+    def is_map(self) -> bool:
+        return bool(self.entry)
 
 
 def _members(annotation: object) -> tuple[object, ...]:
@@ -62,6 +74,15 @@ def _nested_model(annotation: object) -> type[BaseModel] | None:
     return None
 
 
+def _map_entry_model(annotation: object) -> type[BaseModel] | None:
+    """The model of `dict[str, Model]` (a map of named entries), else None."""
+    members = _members(annotation)
+    if len(members) != 1 or typing.get_origin(members[0]) is not dict:
+        return None
+    value = typing.get_args(members[0])[1]
+    return value if isinstance(value, type) and issubclass(value, BaseModel) else None
+
+
 def _is_secret(annotation: object) -> bool:
     return any(
         member is SecretStr or any(_is_secret(arg) for arg in typing.get_args(member))
@@ -69,17 +90,25 @@ def _is_secret(annotation: object) -> bool:
     )
 
 
-def environment_variables(model: type[BaseModel], prefix: str = "") -> list[EnvVar]:
+def environment_variables(
+    model: type[BaseModel], prefix: str = "", path: tuple[str, ...] = ()
+) -> list[EnvVar]:
     """Every leaf setting of `model` as the environment variable pydantic-settings reads for it."""
     found: list[EnvVar] = []
     for name, field in model.model_fields.items():
         env_name = f"{prefix}{name.upper()}"
+        field_path = (*path, name)
         nested = _nested_model(field.annotation)
+        entry_model = _map_entry_model(field.annotation)
         if nested is not None:
-            found.extend(environment_variables(nested, f"{env_name}__"))
+            found.extend(environment_variables(nested, f"{env_name}__", field_path))
+        elif entry_model is not None:
+            entry = tuple(environment_variables(entry_model))
+            secret = any(var.secret for var in entry)
+            found.append(EnvVar(env_name, secret, optional=False, path=field_path, entry=entry))
         else:
             optional = field.default is None and field.default_factory is None
-            found.append(EnvVar(env_name, _is_secret(field.annotation), optional))
+            found.append(EnvVar(env_name, _is_secret(field.annotation), optional, field_path))
     return found
 
 

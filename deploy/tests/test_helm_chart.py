@@ -82,6 +82,18 @@ def test_strict_validation_rejects_an_unknown_field() -> None:
         ({"containerSecurityContext": {"readOnlyRootFilesystem": False}}, "readOnlyRootFilesystem"),
         ({"services": {"gateway": {"talksTo": ["billing"]}}}, "/services/gateway/talksTo"),
         ({"replicaCount": 3}, "replicaCount"),
+        (
+            {"services": {"auth": {"settings": {"oidc": {"providers": {"google-workspace": {}}}}}}},
+            "/services/auth/settings/oidc/providers",
+        ),
+        (
+            {"services": {"auth": {"secrets": {"oidc": {"providers": {"google": {"client_id": "x"}}}}}}},
+            "/services/auth/secrets/oidc/providers/google",
+        ),
+        (
+            {"services": {"chart": {"settings": {"batch": {"max_chunk_records": 0}}}}},
+            "/services/chart/settings/batch",
+        ),
     ],
 )
 def test_values_schema_rejects_bad_values(bad: dict[str, Any], complaint: str) -> None:
