@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
 from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
-from nocturna_subscription.domain.usage import UsageRecord
+from nocturna_subscription.domain.usage import ThresholdMark, UsageRecord
 
 
 class InMemoryPlanRepository:
@@ -33,9 +34,12 @@ class InMemorySubscriptionRepository:
     def __init__(self, subscriptions: dict[UUID, Subscription]) -> None:
         self._subscriptions = subscriptions
 
-    async def for_user(self, user_id: UUID) -> Subscription | None:
+    async def for_user(self, user_id: UUID, *, lock: bool = False) -> Subscription | None:
         found = self._subscriptions.get(user_id)
         return copy.deepcopy(found) if found else None
+
+    async def for_users(self, user_ids: Collection[UUID]) -> dict[UUID, Subscription]:
+        return {u: copy.deepcopy(self._subscriptions[u]) for u in user_ids if u in self._subscriptions}
 
     async def add(self, subscription: Subscription) -> None:
         if subscription.user_id in self._subscriptions:
@@ -60,6 +64,19 @@ class InMemoryUsageRepository:
         self._records[record.event_id] = record
         return True
 
+    async def record_many(self, records: Sequence[UsageRecord]) -> set[UUID]:
+        return {record.event_id for record in records if await self.record(record)}
+
+    async def increment_many(
+        self, increments: Mapping[tuple[UUID, BillingPeriod], int]
+    ) -> dict[tuple[UUID, BillingPeriod], int]:
+        counts = {}
+        for (user_id, period), added in increments.items():
+            key = (user_id, period.start)
+            self._counters[key] = self._counters.get(key, 0) + added
+            counts[(user_id, period)] = self._counters[key]
+        return counts
+
     async def increment(self, user_id: UUID, period: BillingPeriod) -> int:
         key = (user_id, period.start)
         self._counters[key] = self._counters.get(key, 0) + 1
@@ -76,6 +93,9 @@ class InMemoryUsageRepository:
             return False
         self._thresholds.add(key)
         return True
+
+    async def mark_thresholds_sent(self, marks: Sequence[ThresholdMark]) -> set[ThresholdMark]:
+        return {m for m in marks if await self.mark_threshold_sent(m.user_id, m.period, m.quota, m.percent)}
 
 
 class InMemorySubscriptionStore:

@@ -26,6 +26,7 @@ from nocturna_subscription.application.queries import (
     SearchSubscriptionsHandler,
 )
 from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.record_chart_usage_batch import RecordChartUsageBatchHandler
 from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
 from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
@@ -83,6 +84,7 @@ class SubscriptionService:
             get_my_subscription=GetMySubscriptionHandler(uow),
             list_plans=ListPlansHandler(uow),
             record_chart_usage=RecordChartUsageHandler(uow, shell.clock),
+            record_chart_usage_batch=RecordChartUsageBatchHandler(uow, shell.clock),
             get_my_usage=GetMyUsageHandler(uow, shell.clock),
             add_plan=AddPlanHandler(uow),
             retire_plan=RetirePlanHandler(uow, shell.clock),
@@ -99,7 +101,11 @@ class SubscriptionService:
         )
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.close_account)
-        chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
+        chart_calculated.subscribe(
+            messaging.subscriptions,
+            self.use_cases.record_chart_usage,
+            self.use_cases.record_chart_usage_batch,
+        )
         self.app: FastAPI = shell.create_app(
             title="Nocturna subscription",
             version="1.0.0",

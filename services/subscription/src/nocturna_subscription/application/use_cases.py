@@ -19,6 +19,7 @@ from nocturna_subscription.application.queries import (
     SearchSubscriptionsHandler,
 )
 from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.record_chart_usage_batch import RecordChartUsageBatchHandler
 from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
 from nocturna_subscription.application.start_checkout import StartCheckoutHandler
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
@@ -30,6 +31,7 @@ class SubscriptionUseCases:
     get_my_subscription: GetMySubscriptionHandler
     list_plans: ListPlansHandler
     record_chart_usage: RecordChartUsageHandler
+    record_chart_usage_batch: RecordChartUsageBatchHandler
     get_my_usage: GetMyUsageHandler
     add_plan: AddPlanHandler
     retire_plan: RetirePlanHandler

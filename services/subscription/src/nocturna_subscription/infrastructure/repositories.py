@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -85,6 +85,17 @@ class SqlSubscriptionRepository:
             return None
         row, plan = found
         return _subscription(row, plan)
+
+    async def for_users(self, user_ids: Collection[UUID]) -> dict[UUID, Subscription]:
+        if not user_ids:
+            return {}
+        statement = (
+            select(SubscriptionRow, PlanRow)
+            .join(PlanRow, col(PlanRow.code) == col(SubscriptionRow.plan_code))
+            .where(col(SubscriptionRow.user_id).in_(list(user_ids)))
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {row.user_id: _subscription(row, plan) for row, plan in rows}
 
     async def search(
         self, *, query: str | None, plan_code: str | None, status: str | None, after: UUID | None, limit: int
