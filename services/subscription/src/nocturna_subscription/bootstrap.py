@@ -32,7 +32,7 @@ from nocturna_subscription.application.start_checkout import StartCheckoutHandle
 from nocturna_subscription.application.start_free_subscription import StartFreeSubscriptionHandler
 from nocturna_subscription.application.use_cases import SubscriptionUseCases
 from nocturna_subscription.consumers import chart_calculated, user_deleted, user_registered
-from nocturna_subscription.domain.billing import BillingProvider
+from nocturna_subscription.domain.billing import BillingProvider, BillingProviders
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
 from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
 from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
@@ -78,6 +78,7 @@ class SubscriptionService:
         if stripe is not None:
             providers[stripe.name] = stripe
         provider = providers[settings.billing.provider]
+        billing_providers = BillingProviders(default=provider, by_name=providers)
         process_webhook = ProcessBillingWebhookHandler(uow, providers, shell.clock)
         self.use_cases = SubscriptionUseCases(
             start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
@@ -90,9 +91,9 @@ class SubscriptionService:
             retire_plan=RetirePlanHandler(uow, shell.clock),
             start_checkout=StartCheckoutHandler(uow, provider, shell.clock, uuid7),
             process_billing_webhook=process_webhook,
-            cancel_subscription=CancelSubscriptionHandler(uow, provider, shell.clock),
-            downgrade_subscription=DowngradeSubscriptionHandler(uow, provider, shell.clock),
-            close_account=CloseAccountHandler(uow, provider, shell.clock),
+            cancel_subscription=CancelSubscriptionHandler(uow, billing_providers, shell.clock),
+            downgrade_subscription=DowngradeSubscriptionHandler(uow, billing_providers, shell.clock),
+            close_account=CloseAccountHandler(uow, billing_providers, shell.clock),
             grant_plan=GrantPlanHandler(uow, shell.clock),
             search_subscriptions=SearchSubscriptionsHandler(uow),
             sandbox=SandboxBillingHandler(uow, sandbox, process_webhook, shell.clock, uuid7)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 from uuid import UUID
 
-from nocturna_subscription.domain.subscriptions import Plan, Status
+from nocturna_subscription.domain.subscriptions import Plan, Status, Subscription
 
 WebhookKind = Literal["checkout_completed", "checkout_failed", "subscription_updated", "ignored"]
 
@@ -77,6 +77,28 @@ class BillingProvider(Protocol):
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str], now: datetime) -> BillingEvent:
         """Verify the signature (raising `InvalidWebhookSignature`) and translate the event."""
         ...
+
+
+class ProviderNotConfigured(LookupError):
+    """A subscription is billed by a provider this deployment has no credentials for."""
+
+
+@dataclass(frozen=True)
+class BillingProviders:
+    """The configured providers by name: `default` opens new checkouts; a subscription stays with its own."""
+
+    default: BillingProvider
+    by_name: Mapping[str, BillingProvider]
+
+    def named(self, name: str) -> BillingProvider:
+        provider = self.by_name.get(name)
+        if provider is None:
+            raise ProviderNotConfigured(name)
+        return provider
+
+    def billing(self, subscription: Subscription) -> BillingProvider:
+        """The provider that bills `subscription` (the default for one no provider billed yet)."""
+        return self.default if subscription.provider is None else self.named(subscription.provider)
 
 
 @dataclass

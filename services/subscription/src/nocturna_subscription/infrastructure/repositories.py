@@ -141,6 +141,7 @@ def _fields(subscription: Subscription) -> dict[str, Any]:
         "email_verified": subscription.email_verified,
         "provider_subscription_id": subscription.provider_subscription_id,
         "provider_updated_at": subscription.provider_updated_at,
+        "provider": subscription.provider,
     }
 
 
@@ -159,6 +160,7 @@ def _subscription(row: SubscriptionRow, plan: PlanRow) -> Subscription:
         email_verified=row.email_verified,
         provider_subscription_id=row.provider_subscription_id,
         provider_updated_at=row.provider_updated_at,
+        provider=row.provider,
     )
 
 

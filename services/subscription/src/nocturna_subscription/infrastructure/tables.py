@@ -48,6 +48,7 @@ class SubscriptionRow(SQLModel, table=True):
     provider_updated_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    provider: str | None = None
 
 
 class UsageRecordRow(SQLModel, table=True):
