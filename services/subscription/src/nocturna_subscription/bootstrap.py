@@ -10,7 +10,7 @@ from nocturna_platform.ids import uuid7
 from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_subscription.api import admin, billing, routes
+from nocturna_subscription.api import admin, billing, portal, routes
 from nocturna_subscription.application.change_plan import (
     CancelSubscriptionHandler,
     DowngradeSubscriptionHandler,
@@ -18,6 +18,7 @@ from nocturna_subscription.application.change_plan import (
 from nocturna_subscription.application.close_account import CloseAccountHandler
 from nocturna_subscription.application.grant_plan import GrantPlanHandler
 from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
+from nocturna_subscription.application.open_billing_portal import OpenBillingPortalHandler
 from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
 from nocturna_subscription.application.queries import (
     GetMySubscriptionHandler,
@@ -51,6 +52,7 @@ def _stripe(settings: BillingSettings) -> StripeBillingProvider | None:
         prices=settings.stripe_prices,
         success_url=settings.success_url,
         cancel_url=settings.cancel_url,
+        portal_return_url=settings.portal_return_url,
         tolerance_seconds=settings.webhook_tolerance_seconds,
     )
 
@@ -90,6 +92,7 @@ class SubscriptionService:
             add_plan=AddPlanHandler(uow),
             retire_plan=RetirePlanHandler(uow, shell.clock),
             start_checkout=StartCheckoutHandler(uow, provider, shell.clock, uuid7),
+            open_billing_portal=OpenBillingPortalHandler(uow, billing_providers),
             process_billing_webhook=process_webhook,
             cancel_subscription=CancelSubscriptionHandler(uow, billing_providers, shell.clock),
             downgrade_subscription=DowngradeSubscriptionHandler(uow, billing_providers, shell.clock),
@@ -110,6 +113,6 @@ class SubscriptionService:
         self.app: FastAPI = shell.create_app(
             title="Nocturna subscription",
             version="1.0.0",
-            routers=[routes.router, billing.router, admin.router],
+            routers=[routes.router, billing.router, portal.router, admin.router],
         )
         self.app.state.use_cases = self.use_cases

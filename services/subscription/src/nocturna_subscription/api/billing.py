@@ -49,10 +49,6 @@ class CheckoutSessionView(BaseModel):
     url: str
 
 
-class PortalView(BaseModel):
-    url: str
-
-
 @router.post("/api/v1/subscriptions/me/checkout", status_code=201, response_model=CheckoutSessionView)
 async def checkout(
     choice: PlanChoice, principal: CurrentPrincipal, use_cases: UseCases

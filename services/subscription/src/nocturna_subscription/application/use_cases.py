@@ -11,6 +11,7 @@ from nocturna_subscription.application.change_plan import (
 from nocturna_subscription.application.close_account import CloseAccountHandler
 from nocturna_subscription.application.grant_plan import GrantPlanHandler
 from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
+from nocturna_subscription.application.open_billing_portal import OpenBillingPortalHandler
 from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
 from nocturna_subscription.application.queries import (
     GetMySubscriptionHandler,
@@ -36,6 +37,7 @@ class SubscriptionUseCases:
     add_plan: AddPlanHandler
     retire_plan: RetirePlanHandler
     start_checkout: StartCheckoutHandler
+    open_billing_portal: OpenBillingPortalHandler
     process_billing_webhook: ProcessBillingWebhookHandler
     cancel_subscription: CancelSubscriptionHandler
     downgrade_subscription: DowngradeSubscriptionHandler
