@@ -10,7 +10,7 @@ from uuid import UUID
 from nocturna_contracts.event import Event
 from nocturna_platform.messaging.meta import EventMeta
 
-from nocturna_subscription.domain.billing import BillingInfo, Checkout
+from nocturna_subscription.domain.billing import BillingInfo, Checkout, CheckoutRequest, CheckoutSession
 from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
 from nocturna_subscription.domain.usage import ThresholdMark, UsageRecord
 
@@ -59,6 +59,21 @@ class CheckoutRepository(Protocol):
     async def get(self, checkout_id: UUID) -> Checkout | None: ...
 
     async def save(self, checkout: Checkout) -> None: ...
+
+
+class CheckoutRequestRepository(Protocol):
+    """Checkout requests by idempotency key (per user)."""
+
+    async def reserve(self, request: CheckoutRequest, now: datetime) -> CheckoutRequest:
+        """Store `request` unless a live one holds its key (an expired one is replaced); returns the stored
+        request — `request` itself when reserved now. Concurrent reservations of one key serialise."""
+        ...
+
+    async def complete(self, request: CheckoutRequest, session: CheckoutSession) -> None: ...
+
+    async def release(self, request: CheckoutRequest) -> None:
+        """Forget a reservation whose checkout could not start (only if it is still this one)."""
+        ...
 
 
 class WebhookLog(Protocol):
@@ -131,6 +146,9 @@ class SubscriptionUnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookLog: ...
+
+    @property
+    def checkout_requests(self) -> CheckoutRequestRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

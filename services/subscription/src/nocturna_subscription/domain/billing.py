@@ -65,8 +65,10 @@ class BillingProvider(Protocol):
     name: str
 
     async def create_checkout(
-        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None
-    ) -> CheckoutSession: ...
+        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None, idempotency_key: str
+    ) -> CheckoutSession:
+        """A session for `plan`; a repeated `idempotency_key` answers the first session again."""
+        ...
 
     async def portal_link(self, customer_id: str) -> str: ...
 
@@ -112,3 +114,25 @@ class Checkout:
     session_id: str
     status: Literal["open", "completed", "failed"]
     created_at: datetime
+
+
+class IdempotencyKeyReused(Exception):
+    """The `Idempotency-Key` was used before for a different request."""
+
+
+class CheckoutRequestInProgress(Exception):
+    """A request with the same `Idempotency-Key` is still waiting for the provider."""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A checkout asked for with an `Idempotency-Key`: until `expires_at`, the same key with the same request
+    (`fingerprint`) answers the same session, and the key with another request is refused."""
+
+    user_id: UUID
+    key: str
+    fingerprint: str
+    checkout_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    session: CheckoutSession | None = None

@@ -20,6 +20,7 @@ from nocturna_subscription.infrastructure.billing_store import (
     SqlCheckoutRepository,
     SqlWebhookLog,
 )
+from nocturna_subscription.infrastructure.checkout_requests import SqlCheckoutRequestRepository
 from nocturna_subscription.infrastructure.tables import PlanRow, SubscriptionRow
 from nocturna_subscription.infrastructure.usage import SqlUsageRepository
 
@@ -171,6 +172,7 @@ class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
     billing_customers: SqlBillingCustomerRepository
     checkouts: SqlCheckoutRepository
     webhooks: SqlWebhookLog
+    checkout_requests: SqlCheckoutRequestRepository
 
     def __init__(
         self,
@@ -190,3 +192,4 @@ class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
         self.billing_customers = SqlBillingCustomerRepository(self.session, self._sealer)
         self.checkouts = SqlCheckoutRepository(self.session)
         self.webhooks = SqlWebhookLog(self.session)
+        self.checkout_requests = SqlCheckoutRequestRepository(self.session)

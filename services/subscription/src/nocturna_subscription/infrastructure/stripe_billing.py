@@ -63,7 +63,7 @@ class StripeBillingProvider:
         self._tolerance = tolerance_seconds
 
     async def create_checkout(
-        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None
+        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None, idempotency_key: str
     ) -> CheckoutSession:
         metadata = {"user_id": str(user_id), "plan": plan.code, "checkout_id": str(checkout_id)}
         params: dict[str, Any] = {
@@ -79,7 +79,7 @@ class StripeBillingProvider:
             params["customer"] = customer_id
         session = await self._client.v1.checkout.sessions.create_async(
             params,  # type: ignore[arg-type]
-            {"idempotency_key": f"checkout-{checkout_id}"},
+            {"idempotency_key": idempotency_key},
         )
         return CheckoutSession(id=session.id, url=session.url or "")
 

@@ -118,6 +118,22 @@ class CheckoutRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class CheckoutRequestRow(SQLModel, table=True):
+    """A checkout asked for with an `Idempotency-Key`; the session columns are set once the provider answered."""
+
+    __tablename__ = "checkout_requests"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "idempotency_key"), {"schema": SCHEMA})
+
+    user_id: UUID
+    idempotency_key: str
+    fingerprint: str
+    checkout_id: UUID
+    session_id: str | None = None
+    url: str | None = None
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
 class BillingWebhookRow(SQLModel, table=True):
     """Every verified provider webhook, stored before it is processed; processed once (`processed_at`)."""
 
