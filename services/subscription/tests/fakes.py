@@ -9,8 +9,17 @@ from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.testing.fakes import InMemoryMessaging, InMemoryUnitOfWork
+from nocturna_subscription.domain.billing import BillingInfo, Checkout, CheckoutRequest
 from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
 from nocturna_subscription.domain.usage import ThresholdMark, UsageRecord
+
+from services.subscription.tests.billing_fakes import (
+    InMemoryBillingCustomerRepository,
+    InMemoryCheckoutRepository,
+    InMemoryCheckoutRequestRepository,
+    InMemoryWebhookLog,
+    StoredWebhook,
+)
 
 
 class InMemoryPlanRepository:
@@ -45,6 +54,27 @@ class InMemorySubscriptionRepository:
         if subscription.user_id in self._subscriptions:
             raise ValueError("one subscription per user")  # the unique constraint of the real table
         self._subscriptions[subscription.user_id] = copy.deepcopy(subscription)
+
+    async def save(self, subscription: Subscription) -> None:
+        if subscription.user_id not in self._subscriptions:
+            raise LookupError(str(subscription.id))
+        self._subscriptions[subscription.user_id] = copy.deepcopy(subscription)
+
+    async def search(
+        self, *, query: str | None, plan_code: str | None, status: str | None, after: UUID | None, limit: int
+    ) -> list[Subscription]:
+        found = sorted(
+            (
+                s
+                for s in self._subscriptions.values()
+                if (not query or str(s.user_id).startswith(query.lower()))
+                and (not plan_code or s.plan.code == plan_code)
+                and (not status or s.status == status)
+                and (after is None or s.id > after)
+            ),
+            key=lambda s: s.id,
+        )
+        return copy.deepcopy(found[:limit])
 
 
 class InMemoryUsageRepository:
@@ -107,6 +137,10 @@ class InMemorySubscriptionStore:
         self.usage_records: dict[UUID, UsageRecord] = {}
         self.usage_counters: dict[tuple[UUID, datetime], int] = {}
         self.thresholds_sent: set[tuple[UUID, datetime, str, int]] = set()
+        self.billing_customers: dict[UUID, BillingInfo] = {}
+        self.checkouts: dict[UUID, Checkout] = {}
+        self.webhooks: dict[tuple[str, str], StoredWebhook] = {}
+        self.checkout_requests: dict[tuple[UUID, str], CheckoutRequest] = {}
         self.messaging = InMemoryMessaging()
 
     def __call__(self) -> InMemorySubscriptionUnitOfWork:
@@ -128,7 +162,23 @@ class InMemorySubscriptionUnitOfWork(InMemoryUnitOfWork):
             set(self._store.thresholds_sent),
         )
         self.usage = InMemoryUsageRepository(*self._usage)
+        self._billing = (
+            dict(self._store.billing_customers),
+            dict(self._store.checkouts),
+            dict(self._store.webhooks),
+            dict(self._store.checkout_requests),
+        )
+        self.billing_customers = InMemoryBillingCustomerRepository(self._billing[0])
+        self.checkouts = InMemoryCheckoutRepository(self._billing[1])
+        self.webhooks = InMemoryWebhookLog(self._billing[2])
+        self.checkout_requests = InMemoryCheckoutRequestRepository(self._billing[3])
 
     def _apply(self) -> None:
         self._store.subscriptions = self._subscriptions
         self._store.usage_records, self._store.usage_counters, self._store.thresholds_sent = self._usage
+        (
+            self._store.billing_customers,
+            self._store.checkouts,
+            self._store.webhooks,
+            self._store.checkout_requests,
+        ) = self._billing
