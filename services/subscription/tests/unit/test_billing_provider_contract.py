@@ -18,32 +18,15 @@ from nocturna_subscription.domain.billing import (
     InvalidWebhookSignature,
     ProviderState,
 )
-from nocturna_subscription.domain.subscriptions import Entitlements, Plan
 from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
 from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
 
 from services.subscription.tests.billing_fakes import FakeBillingProvider
 from services.subscription.tests.stripe_api import LocalStripeApi
+from services.subscription.tests.unit.billing_setup import PRO, USER
 
-USER = UUID("0190a000-0000-7000-8000-000000000001")
 CHECKOUT = UUID("0190a000-0000-7000-8000-0000000000c1")
 OTHER_CHECKOUT = UUID("0190a000-0000-7000-8000-0000000000c2")
-PRO = Plan(
-    "pro",
-    "Pro",
-    900,
-    "EUR",
-    "month",
-    Entitlements(
-        charts_per_month=500,
-        saved_charts=None,
-        synastry=True,
-        transits=True,
-        api_keys=2,
-        rate_limit_per_minute=300,
-        batch=False,
-    ),
-)
 STRIPE_SECRET = "whsec_contract"
 SANDBOX_SECRET = "whsec_sandbox_contract"
 

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from nocturna_subscription.domain.subscriptions import Entitlements, Plan
 from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
 
 from services.subscription.tests.stripe_api import LocalStripeApi
+from services.subscription.tests.unit.billing_setup import PRO, USER
 
-USER = UUID("0190a000-0000-7000-8000-000000000001")
 CHECKOUT = UUID("0190a000-0000-7000-8000-0000000000c1")
-PRO_ENTITLEMENTS = Entitlements(
-    charts_per_month=500,
-    saved_charts=None,
-    synastry=True,
-    transits=True,
-    api_keys=2,
-    rate_limit_per_minute=300,
-    batch=False,
-)
 
 
 def _provider(api: LocalStripeApi) -> StripeBillingProvider:
@@ -50,13 +40,12 @@ async def test_the_portal_link_is_a_billing_portal_session_of_the_customer() -> 
 async def test_a_checkout_carries_our_idempotency_key_and_a_repeat_gets_the_first_session() -> None:
     api = LocalStripeApi()
     provider = _provider(api)
-    plan = Plan("pro", "Pro", 900, "EUR", "month", PRO_ENTITLEMENTS)
 
     first = await provider.create_checkout(
-        checkout_id=CHECKOUT, user_id=USER, plan=plan, customer_id=None, idempotency_key="checkout:u:k"
+        checkout_id=CHECKOUT, user_id=USER, plan=PRO, customer_id=None, idempotency_key="checkout:u:k"
     )
     again = await provider.create_checkout(
-        checkout_id=CHECKOUT, user_id=USER, plan=plan, customer_id=None, idempotency_key="checkout:u:k"
+        checkout_id=CHECKOUT, user_id=USER, plan=PRO, customer_id=None, idempotency_key="checkout:u:k"
     )
 
     assert again == first

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from nocturna_contracts.subscription.v1 import QuotaThresholdReached
 from nocturna_platform.messaging.meta import EventMeta
 
+from nocturna_subscription.application.events import threshold_reached
 from nocturna_subscription.application.ports import SubscriptionUnitOfWork
 from nocturna_subscription.application.record_chart_usage import RecordChartUsage
 from nocturna_subscription.domain.subscriptions import BillingPeriod, Subscription
@@ -47,7 +47,7 @@ class RecordChartUsageBatchHandler:
             for command, meta in ready:
                 if meta.event_id in claimed and meta.event_id not in records:
                     period = subscriptions[command.user_id].period_containing(command.calculated_at)
-                    records[meta.event_id] = (_record(command, meta, period), meta)
+                    records[meta.event_id] = (command.record(meta, period), meta)
             recorded = await uow.usage.record_many([record for record, _ in records.values()])
             new = [(record, meta) for record, meta in records.values() if record.event_id in recorded]
             counts = await uow.usage.increment_many(
@@ -87,25 +87,5 @@ class RecordChartUsageBatchHandler:
             else:
                 cause = metas[-1]
             uow.publish(
-                QuotaThresholdReached(
-                    user_id=mark.user_id,
-                    threshold_percent=mark.percent,
-                    used=used,
-                    limit=limit,
-                    period_start=mark.period.start,
-                    period_end=mark.period.end,
-                    reached_at=self._clock(),
-                ),
-                cause=cause,
+                threshold_reached(mark, used=used, limit=limit, reached_at=self._clock()), cause=cause
             )
-
-
-def _record(command: RecordChartUsage, meta: EventMeta, period: BillingPeriod) -> UsageRecord:
-    return UsageRecord(
-        event_id=meta.event_id,
-        user_id=command.user_id,
-        calculation_id=command.calculation_id,
-        kind=command.kind,
-        period=period,
-        occurred_at=command.calculated_at,
-    )
