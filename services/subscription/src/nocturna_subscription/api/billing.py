@@ -19,6 +19,7 @@ from nocturna_subscription.domain.billing import (
     CheckoutRequestInProgress,
     IdempotencyKeyReused,
     InvalidWebhookSignature,
+    ProviderNotConfigured,
 )
 from nocturna_subscription.domain.subscriptions import (
     EmailNotVerified,
@@ -41,6 +42,11 @@ ERRORS: dict[type[Exception], tuple[int, str, str]] = {
         422,
         "idempotency_key_reused",
         "This Idempotency-Key was used for a different request",
+    ),
+    ProviderNotConfigured: (
+        503,
+        "billing_provider_unavailable",
+        "The provider that bills this account is unavailable",
     ),
     CheckoutRequestInProgress: (
         409,
@@ -92,7 +98,7 @@ async def checkout(
 async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.cancel_subscription(principal.subject))
-    except (NoSubscription, NothingToCancel) as error:
+    except (NoSubscription, NothingToCancel, ProviderNotConfigured) as error:
         raise _problem(error) from error
 
 
@@ -100,7 +106,7 @@ async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> Subscripti
 async def downgrade(choice: PlanChoice, principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.downgrade_subscription(principal.subject, choice.plan))
-    except (NoSubscription, UnknownPlan, NotADowngrade) as error:
+    except (NoSubscription, UnknownPlan, NotADowngrade, ProviderNotConfigured) as error:
         raise _problem(error) from error
 
 
