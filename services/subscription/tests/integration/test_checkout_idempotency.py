@@ -6,6 +6,7 @@ import asyncio
 from uuid import UUID
 
 import httpx
+from sqlalchemy import text
 
 from services.subscription.tests.conftest import SubscriptionHarness
 
@@ -85,3 +86,24 @@ async def test_an_empty_key_is_a_validation_problem(subscription: SubscriptionHa
 
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_expired_keys_are_purged_by_later_reservations(subscription: SubscriptionHarness) -> None:
+    """A day-old key of someone who never came back is deleted by the next keyed checkout of anyone."""
+    gone, user_id = await subscription.registered_user(), await subscription.registered_user()
+    await _checkout(subscription, gone, "pro", "old-key")
+    session_factory = subscription.service.shell.session_factory
+    assert session_factory is not None
+    async with session_factory() as session:
+        await session.execute(
+            text(
+                "UPDATE subscription.checkout_requests SET expires_at = now() - interval '1 hour' WHERE user_id = :u"
+            ),
+            {"u": gone},
+        )
+        await session.commit()
+
+    await _checkout(subscription, user_id, "pro", "new-key")
+
+    left = await subscription.sql("SELECT 1 FROM subscription.checkout_requests WHERE user_id = :u", u=gone)
+    assert left == []

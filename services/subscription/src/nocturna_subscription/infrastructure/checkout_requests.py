@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from nocturna_subscription.domain.billing import CheckoutRequest, CheckoutSessio
 from nocturna_subscription.infrastructure.tables import CheckoutRequestRow
 
 REQUESTS = CheckoutRequestRow.__table__  # type: ignore[attr-defined]
+PURGE_BATCH = 100
 
 
 class SqlCheckoutRequestRepository:
@@ -20,7 +21,9 @@ class SqlCheckoutRequestRepository:
 
     async def reserve(self, request: CheckoutRequest, now: datetime) -> CheckoutRequest:
         """One upsert: a concurrent request with the same key waits on the primary key until the first
-        commits, then finds it; an expired request is overwritten."""
+        commits, then finds it; an expired request is overwritten. Each reservation also deletes up to
+        `PURGE_BATCH` expired requests of anyone, which keeps the table at about a day of keys."""
+        await self._purge_expired(now)
         new = insert(REQUESTS).values(
             user_id=request.user_id,
             idempotency_key=request.key,
@@ -75,4 +78,15 @@ class SqlCheckoutRequestRepository:
             REQUESTS.c.user_id == request.user_id,
             REQUESTS.c.idempotency_key == request.key,
             REQUESTS.c.checkout_id == request.checkout_id,
+        )
+
+    async def _purge_expired(self, now: datetime) -> None:
+        expired = (
+            select(REQUESTS.c.user_id, REQUESTS.c.idempotency_key)
+            .where(REQUESTS.c.expires_at <= now)
+            .limit(PURGE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        await self._session.execute(
+            delete(REQUESTS).where(tuple_(REQUESTS.c.user_id, REQUESTS.c.idempotency_key).in_(expired))
         )
