@@ -1,9 +1,9 @@
 """Benchmarks of the subscription service: usage events consumed per second, webhook processing latency.
 
-`python services/subscription/bench.py [--events N] [--users N] [--replicas N] [--webhooks N]` runs both on an
-isolated run of the infrastructure (own database, exchange, queue prefix; removed afterwards). `run(...)`
-does the same inside an environment someone else prepared (the env vars of a run already set). Prints
-figures, asserts nothing.
+`python services/subscription/bench.py [--events N] [--users N] [--replicas N] [--processes] [--webhooks N]`
+runs both on an isolated run of the infrastructure (own database, exchange, queue prefix; removed afterwards).
+`run(...)` does the same inside an environment someone else prepared (the env vars of a run already set).
+Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import asyncio
 import json
 import os
 import statistics
+import tempfile
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from time import perf_counter
+from pathlib import Path
+from time import perf_counter, process_time
 from uuid import UUID
 
 import aio_pika
@@ -25,6 +27,7 @@ from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
 from nocturna_platform.ids import uuid7
+from nocturna_platform.testing.service_processes import free_port, running_services
 from nocturna_platform.testing.serving import serving
 from nocturna_subscription.bootstrap import SubscriptionService
 from nocturna_subscription.infrastructure.sandbox_billing import sign
@@ -65,19 +68,27 @@ async def _scalar(service: SubscriptionService, statement: str) -> int:
 
 
 async def _wait_for(service: SubscriptionService, statement: str, expected: int, timeout: float) -> int:
+    """Poll on one connection of its own (a new connection per poll would cost the process more CPU than a
+    batch of events)."""
     deadline = perf_counter() + timeout
-    value = await _scalar(service, statement)
-    while value < expected and perf_counter() < deadline:
-        await asyncio.sleep(0.05)
-        value = await _scalar(service, statement)
-        if os.environ.get("BENCH_TRACE"):
-            print(f"{perf_counter():.2f} {value}")  # noqa: T201
+    engine = create_async_engine(service.shell.settings.database_url.get_secret_value(), poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            value = int((await connection.execute(text(statement))).scalar_one() or 0)
+            while value < expected and perf_counter() < deadline:
+                await asyncio.sleep(0.05)
+                value = int((await connection.execute(text(statement))).scalar_one() or 0)
+                await connection.rollback()  # a fresh snapshot for the next poll
+                if os.environ.get("BENCH_TRACE"):
+                    print(f"{perf_counter():.2f} {value}")  # noqa: T201
+    finally:
+        await engine.dispose()
     return value
 
 
-async def usage_throughput(events: int, users: int, replicas: int) -> float:
-    """A backlog of `events` chart.calculated events over `users` users, drained by `replicas` in-process
-    replicas (competing consumers, default prefetch); returns events per second."""
+async def usage_throughput(events: int, users: int, replicas: int, processes: bool = False) -> float:
+    """A backlog of `events` chart.calculated events over `users` users, drained by `replicas` replicas
+    (competing consumers), in this process or (`processes`) each in its own; returns events per second."""
     settings = SubscriptionSettings()
     amqp_url, exchange = settings.amqp_url.get_secret_value(), settings.messaging.exchange
     user_ids = [uuid7() for _ in range(users)]
@@ -103,24 +114,34 @@ async def usage_throughput(events: int, users: int, replicas: int) -> float:
         for i in range(events)
     ]
     await _publish_all(amqp_url, exchange, backlog)
-    services = [SubscriptionService(SubscriptionSettings()) for _ in range(replicas)]
+    counter = "SELECT coalesce(sum(charts), 0) FROM subscription.usage_counters"
     async with AsyncExitStack() as stack:
         started = perf_counter()
-        for service in services:
-            await stack.enter_async_context(serving(service))
-        counted = await _wait_for(
-            services[0],
-            "SELECT coalesce(sum(charts), 0) FROM subscription.usage_counters",
-            counted_before + events,
-            600,
-        )
-        elapsed = perf_counter() - started
+        if processes:  # as deployed: each replica its own process (and core)
+            for _ in range(replicas):
+                logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="subscription-bench-")))
+                stack.enter_context(running_services({"subscription": free_port()}, dict(os.environ), logs))
+        else:
+            for service in [SubscriptionService(SubscriptionSettings()) for _ in range(replicas)]:
+                await stack.enter_async_context(serving(service))
+        # Consuming starts while the replicas start; the drain rate counts from the moment all are serving
+        serving_at, counted_serving = perf_counter(), await _scalar(first, counter)
+        cpu_at = process_time()
+        counted = await _wait_for(first, counter, counted_before + events, 600)
+        finished, cpu = perf_counter(), process_time() - cpu_at
+    elapsed = finished - started
     rate = (counted - counted_before) / elapsed
+    drain_rate = (counted - counted_serving) / (finished - serving_at)
+    where = "process(es)" if processes else "in this process"
+    cpu_note = (
+        "" if processes else f", {cpu * 1000 / max(counted - counted_serving, 1):.2f} ms of CPU per event"
+    )
     print(  # noqa: T201 (a benchmark reports on stdout)
         f"usage: {counted - counted_before}/{events} events for {users} users drained by {replicas} replica(s) "
-        f"in {elapsed:.2f} s → {rate:,.0f} events/s"
+        f"{where} in {elapsed:.2f} s with start-up → {rate:,.0f} events/s; {drain_rate:,.0f} events/s once "
+        f"serving{cpu_note}"
     )
-    return rate
+    return drain_rate
 
 
 async def webhook_latency(webhooks: int) -> dict[str, float]:
@@ -180,8 +201,10 @@ def _signed_update(user_id: UUID, secret: str) -> tuple[bytes, str]:
     return payload, sign(payload, secret, int(created.timestamp()))
 
 
-async def run(events: int = 10_000, users: int = 100, replicas: int = 2, webhooks: int = 300) -> None:
-    await usage_throughput(events, users, replicas)
+async def run(
+    events: int = 10_000, users: int = 100, replicas: int = 2, webhooks: int = 300, processes: bool = False
+) -> None:
+    await usage_throughput(events, users, replicas, processes)
     await webhook_latency(webhooks)
 
 
@@ -194,10 +217,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--webhooks", type=int, default=300)
+    parser.add_argument("--processes", action="store_true", help="replicas as their own processes")
     args = parser.parse_args(argv)
     with Infrastructure.acquire() as infrastructure, isolated_run(infrastructure) as test_run:
         os.environ.update(test_run.env(LOG__LEVEL="ERROR"))
-        asyncio.run(run(args.events, args.users, args.replicas, args.webhooks))
+        asyncio.run(run(args.events, args.users, args.replicas, args.webhooks, args.processes))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from nocturna_platform.ids import uuid7
 from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
 
-from nocturna_subscription.api import admin, billing, routes
+from nocturna_subscription.api import admin, billing, portal, routes
 from nocturna_subscription.application.change_plan import (
     CancelSubscriptionHandler,
     DowngradeSubscriptionHandler,
@@ -18,6 +18,7 @@ from nocturna_subscription.application.change_plan import (
 from nocturna_subscription.application.close_account import CloseAccountHandler
 from nocturna_subscription.application.grant_plan import GrantPlanHandler
 from nocturna_subscription.application.manage_plans import AddPlanHandler, RetirePlanHandler
+from nocturna_subscription.application.open_billing_portal import OpenBillingPortalHandler
 from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
 from nocturna_subscription.application.queries import (
     GetMySubscriptionHandler,
@@ -26,6 +27,7 @@ from nocturna_subscription.application.queries import (
     SearchSubscriptionsHandler,
 )
 from nocturna_subscription.application.record_chart_usage import RecordChartUsageHandler
+from nocturna_subscription.application.record_chart_usage_batch import RecordChartUsageBatchHandler
 from nocturna_subscription.application.record_email_verification import RecordEmailVerificationHandler
 from nocturna_subscription.application.sandbox_billing import SandboxBillingHandler
 from nocturna_subscription.application.start_checkout import StartCheckoutHandler
@@ -37,7 +39,7 @@ from nocturna_subscription.consumers import (
     user_email_verified,
     user_registered,
 )
-from nocturna_subscription.domain.billing import BillingProvider
+from nocturna_subscription.domain.billing import BillingProvider, BillingProviders
 from nocturna_subscription.infrastructure.repositories import SqlSubscriptionUnitOfWork
 from nocturna_subscription.infrastructure.sandbox_billing import SandboxBillingProvider
 from nocturna_subscription.infrastructure.stripe_billing import StripeBillingProvider
@@ -56,6 +58,7 @@ def _stripe(settings: BillingSettings) -> StripeBillingProvider | None:
         prices=settings.stripe_prices,
         success_url=settings.success_url,
         cancel_url=settings.cancel_url,
+        portal_return_url=settings.portal_return_url,
         tolerance_seconds=settings.webhook_tolerance_seconds,
     )
 
@@ -83,20 +86,23 @@ class SubscriptionService:
         if stripe is not None:
             providers[stripe.name] = stripe
         provider = providers[settings.billing.provider]
+        billing_providers = BillingProviders(default=provider, by_name=providers)
         process_webhook = ProcessBillingWebhookHandler(uow, providers, shell.clock)
         self.use_cases = SubscriptionUseCases(
             start_free_subscription=StartFreeSubscriptionHandler(uow, shell.clock, uuid7),
             get_my_subscription=GetMySubscriptionHandler(uow),
             list_plans=ListPlansHandler(uow),
             record_chart_usage=RecordChartUsageHandler(uow, shell.clock),
+            record_chart_usage_batch=RecordChartUsageBatchHandler(uow, shell.clock),
             get_my_usage=GetMyUsageHandler(uow, shell.clock),
             add_plan=AddPlanHandler(uow),
             retire_plan=RetirePlanHandler(uow, shell.clock),
             start_checkout=StartCheckoutHandler(uow, provider, shell.clock, uuid7),
+            open_billing_portal=OpenBillingPortalHandler(uow, billing_providers),
             process_billing_webhook=process_webhook,
-            cancel_subscription=CancelSubscriptionHandler(uow, provider, shell.clock),
-            downgrade_subscription=DowngradeSubscriptionHandler(uow, provider, shell.clock),
-            close_account=CloseAccountHandler(uow, provider, shell.clock),
+            cancel_subscription=CancelSubscriptionHandler(uow, billing_providers, shell.clock),
+            downgrade_subscription=DowngradeSubscriptionHandler(uow, billing_providers, shell.clock),
+            close_account=CloseAccountHandler(uow, billing_providers, shell.clock),
             record_email_verification=RecordEmailVerificationHandler(uow),
             grant_plan=GrantPlanHandler(uow, shell.clock),
             search_subscriptions=SearchSubscriptionsHandler(uow),
@@ -107,10 +113,14 @@ class SubscriptionService:
         user_registered.subscribe(messaging.subscriptions, self.use_cases.start_free_subscription)
         user_deleted.subscribe(messaging.subscriptions, self.use_cases.close_account)
         user_email_verified.subscribe(messaging.subscriptions, self.use_cases.record_email_verification)
-        chart_calculated.subscribe(messaging.subscriptions, self.use_cases.record_chart_usage)
+        chart_calculated.subscribe(
+            messaging.subscriptions,
+            self.use_cases.record_chart_usage,
+            self.use_cases.record_chart_usage_batch,
+        )
         self.app: FastAPI = shell.create_app(
             title="Nocturna subscription",
             version="1.0.0",
-            routers=[routes.router, billing.router, admin.router],
+            routers=[routes.router, billing.router, portal.router, admin.router],
         )
         self.app.state.use_cases = self.use_cases

@@ -19,6 +19,7 @@ class BillingSettings(BaseModel):
     public_base_url: str = "http://127.0.0.1:8000"
     success_url: str = "http://127.0.0.1:8000/billing/success"
     cancel_url: str = "http://127.0.0.1:8000/billing/canceled"
+    portal_return_url: str = "http://127.0.0.1:8000/account/billing"
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     sandbox_webhook_secret: SecretStr = SecretStr(DEVELOPMENT_SANDBOX_SECRET)
     stripe_api_key: SecretStr | None = None

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from nocturna_contracts.auth.v1 import UserRegistered
 from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_platform.ids import uuid7
 from nocturna_platform.testing.serving import serving
@@ -72,3 +73,19 @@ async def test_a_thousand_concurrent_charts_count_exactly_a_thousand(
             text("SELECT count(*) FROM subscription.quota_thresholds_sent WHERE user_id = :u"), {"u": user_id}
         )
     assert (records, thresholds) == (1000, 2)
+
+
+async def test_usage_of_a_user_whose_plan_arrives_later_is_retried_and_counted_once(
+    subscription: SubscriptionHarness,
+) -> None:
+    """The batch leaves the unknown user's event to the one-by-one path, which retries it with a delay."""
+    user_id, registered_at = uuid7(), datetime.now(UTC)
+    calculated = _calculated(user_id).model_copy(
+        update={"calculated_at": registered_at + timedelta(seconds=1)}
+    )
+    await subscription.publish(calculated)
+    await subscription.publish(
+        UserRegistered(user_id=user_id, email=f"{user_id.hex}@example.com", registered_at=registered_at)
+    )
+
+    assert await _used(subscription, user_id, 1) == 1

@@ -25,6 +25,7 @@ def _provider() -> StripeBillingProvider:
         prices={"pro": "price_pro"},
         success_url="https://example.com/ok",
         cancel_url="https://example.com/no",
+        portal_return_url="https://example.com/account",
         tolerance_seconds=300,
     )
 

@@ -35,17 +35,25 @@ def _state(plan: str, cancel: bool = False) -> ProviderState:
 def test_a_newer_provider_state_applies_once_and_an_older_one_is_dropped() -> None:
     subscription = _free()
 
-    assert subscription.apply_provider_state(_state("business"), BUSINESS, NOW + timedelta(seconds=2), NOW)
-    assert not subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=1), NOW)
-    assert not subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=2), NOW)
+    assert subscription.apply_provider_state(
+        _state("business"), BUSINESS, NOW + timedelta(seconds=2), NOW, provider="sandbox"
+    )
+    assert not subscription.apply_provider_state(
+        _state("pro"), PRO, NOW + timedelta(seconds=1), NOW, provider="sandbox"
+    )
+    assert not subscription.apply_provider_state(
+        _state("pro"), PRO, NOW + timedelta(seconds=2), NOW, provider="sandbox"
+    )
     assert (subscription.plan.code, subscription.version) == ("business", 2)
 
 
 def test_a_newer_state_equal_to_the_current_one_is_no_transition() -> None:
     subscription = _free()
-    subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=1), NOW)
+    subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=1), NOW, provider="sandbox")
 
-    assert not subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=2), NOW)
+    assert not subscription.apply_provider_state(
+        _state("pro"), PRO, NOW + timedelta(seconds=2), NOW, provider="sandbox"
+    )
     assert subscription.version == 2
 
 
@@ -61,7 +69,9 @@ def test_checkout_is_for_upgrades_by_verified_users() -> None:
 
 def test_downgrade_and_cancel_wait_for_the_period_end() -> None:
     subscription = _free()
-    subscription.apply_provider_state(_state("business"), BUSINESS, NOW + timedelta(seconds=1), NOW)
+    subscription.apply_provider_state(
+        _state("business"), BUSINESS, NOW + timedelta(seconds=1), NOW, provider="sandbox"
+    )
 
     subscription.schedule_downgrade(PRO, NOW)
     assert (subscription.plan.code, subscription.pending_plan_code, subscription.version) == (
@@ -91,3 +101,15 @@ def test_closing_an_account_cancels_once() -> None:
     assert subscription.cancel_now(NOW)
     assert not subscription.cancel_now(NOW)
     assert (subscription.status, subscription.version) == ("canceled", 2)
+
+
+def test_a_subscription_is_billed_by_the_provider_that_last_applied_a_state() -> None:
+    subscription = _free()
+    assert subscription.billed_by("stripe")
+    assert subscription.billed_by("sandbox")
+
+    subscription.apply_provider_state(_state("pro"), PRO, NOW + timedelta(seconds=1), NOW, provider="stripe")
+
+    assert subscription.provider == "stripe"
+    assert subscription.billed_by("stripe")
+    assert not subscription.billed_by("sandbox")

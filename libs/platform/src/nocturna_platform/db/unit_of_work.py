@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Self
+from uuid import UUID
 
 from nocturna_contracts.event import Event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -56,6 +57,14 @@ class SqlUnitOfWork:
     async def claim(self, meta: EventMeta) -> bool:
         """Record that this consumer handles this event; False means it was handled already (skip it)."""
         return await self.inbox.claim(meta.consumer, meta.event_id)
+
+    async def claim_many(self, metas: Sequence[EventMeta]) -> set[UUID]:
+        """Claim a batch of one consumer's events; returns the ids handled for the first time."""
+        claimed: set[UUID] = set()
+        for consumer in sorted({meta.consumer for meta in metas}):
+            ids = [meta.event_id for meta in metas if meta.consumer == consumer]
+            claimed |= await self.inbox.claim_many(consumer, ids)
+        return claimed
 
     async def commit(self) -> None:
         await self.outbox.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from sqlalchemy import Table
@@ -24,3 +25,19 @@ class Inbox:
         )
         result = await self._session.execute(statement)
         return result.first() is not None
+
+    async def claim_many(self, consumer: str, event_ids: Iterable[UUID]) -> set[UUID]:
+        """Claim several events in one statement; returns those seen for the first time (duplicates within
+        `event_ids` count once). Sorted, so concurrent batches take the index locks in the same order."""
+        unique = sorted(set(event_ids))
+        if not unique:
+            return set()
+        # Parameter lists run as one cached statement expanded to multi-row VALUES ("insertmanyvalues")
+        statement = (
+            insert(self._table)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(self._table.c.event_id)
+        )
+        rows = [{"consumer": consumer, "event_id": event_id} for event_id in unique]
+        result = await self._session.execute(statement, rows)
+        return set(result.scalars())

@@ -6,6 +6,7 @@ and writes it back in `_apply`; events and inbox claims become visible only on `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Self
 from uuid import UUID
@@ -54,6 +55,13 @@ class InMemoryUnitOfWork:
             return False
         self._claims.add(key)
         return True
+
+    async def claim_many(self, metas: Sequence[EventMeta]) -> set[UUID]:
+        claimed: set[UUID] = set()
+        for meta in metas:
+            if await self.claim(meta):
+                claimed.add(meta.event_id)
+        return claimed
 
     async def commit(self) -> None:
         self._apply()

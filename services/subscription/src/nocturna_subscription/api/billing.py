@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from nocturna_platform.http.idempotency import REPLAYED_HEADER, IdempotencyKey
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel, Field
@@ -14,7 +15,12 @@ from nocturna_subscription.api.routes import SubscriptionView, UseCases
 from nocturna_subscription.application.process_billing_webhook import UnknownProvider
 from nocturna_subscription.application.sandbox_billing import CheckoutNotFound
 from nocturna_subscription.application.start_checkout import NoSubscription, UnknownPlan
-from nocturna_subscription.domain.billing import InvalidWebhookSignature
+from nocturna_subscription.domain.billing import (
+    CheckoutRequestInProgress,
+    IdempotencyKeyReused,
+    InvalidWebhookSignature,
+    ProviderNotConfigured,
+)
 from nocturna_subscription.domain.subscriptions import (
     EmailNotVerified,
     NotADowngrade,
@@ -32,6 +38,21 @@ ERRORS: dict[type[Exception], tuple[int, str, str]] = {
     NothingToCancel: (409, "nothing_to_cancel", "Only a paid subscription can be canceled"),
     EmailNotVerified: (403, "email_not_verified", "Verify your email address before paying"),
     CheckoutNotFound: (404, "not_found", "No such checkout"),
+    IdempotencyKeyReused: (
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for a different request",
+    ),
+    ProviderNotConfigured: (
+        503,
+        "billing_provider_unavailable",
+        "The provider that bills this account is unavailable",
+    ),
+    CheckoutRequestInProgress: (
+        409,
+        "request_in_progress",
+        "A request with this Idempotency-Key is still in progress; retry shortly",
+    ),
 }
 
 
@@ -49,26 +70,35 @@ class CheckoutSessionView(BaseModel):
     url: str
 
 
-class PortalView(BaseModel):
-    url: str
-
-
 @router.post("/api/v1/subscriptions/me/checkout", status_code=201, response_model=CheckoutSessionView)
 async def checkout(
-    choice: PlanChoice, principal: CurrentPrincipal, use_cases: UseCases
+    choice: PlanChoice,
+    principal: CurrentPrincipal,
+    use_cases: UseCases,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> CheckoutSessionView:
     try:
-        session = await use_cases.start_checkout(principal.subject, choice.plan)
-    except (NoSubscription, UnknownPlan, NotAnUpgrade, EmailNotVerified) as error:
+        started = await use_cases.start_checkout(principal.subject, choice.plan, idempotency_key)
+    except (
+        NoSubscription,
+        UnknownPlan,
+        NotAnUpgrade,
+        EmailNotVerified,
+        IdempotencyKeyReused,
+        CheckoutRequestInProgress,
+    ) as error:
         raise _problem(error) from error
-    return CheckoutSessionView(id=session.id, url=session.url)
+    if started.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return CheckoutSessionView(id=started.session.id, url=started.session.url)
 
 
 @router.post("/api/v1/subscriptions/me/cancel", response_model=SubscriptionView)
 async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.cancel_subscription(principal.subject))
-    except (NoSubscription, NothingToCancel) as error:
+    except (NoSubscription, NothingToCancel, ProviderNotConfigured) as error:
         raise _problem(error) from error
 
 
@@ -76,7 +106,7 @@ async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> Subscripti
 async def downgrade(choice: PlanChoice, principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.downgrade_subscription(principal.subject, choice.plan))
-    except (NoSubscription, UnknownPlan, NotADowngrade) as error:
+    except (NoSubscription, UnknownPlan, NotADowngrade, ProviderNotConfigured) as error:
         raise _problem(error) from error
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from nocturna_subscription.application.events import subscription_changed
 from nocturna_subscription.application.ports import SubscriptionUnitOfWork
 from nocturna_subscription.application.start_checkout import NoSubscription, UnknownPlan
-from nocturna_subscription.domain.billing import BillingProvider
+from nocturna_subscription.domain.billing import BillingProviders
 from nocturna_subscription.domain.subscriptions import Subscription
 
 
@@ -19,11 +19,11 @@ class CancelSubscriptionHandler:
     def __init__(
         self,
         uow: Callable[[], SubscriptionUnitOfWork],
-        provider: BillingProvider,
+        providers: BillingProviders,
         clock: Callable[[], datetime],
     ) -> None:
         self._uow = uow
-        self._provider = provider
+        self._providers = providers
         self._clock = clock
 
     async def __call__(self, user_id: UUID) -> Subscription:
@@ -35,7 +35,9 @@ class CancelSubscriptionHandler:
             subscription.cancel_at_end(self._clock())
             if subscription.version != version:
                 assert subscription.provider_subscription_id is not None
-                await self._provider.schedule_change(subscription.provider_subscription_id, None)
+                await self._providers.billing(subscription).schedule_change(
+                    subscription.provider_subscription_id, None
+                )
                 await uow.subscriptions.save(subscription)
                 uow.publish(subscription_changed(subscription))
                 await uow.commit()
@@ -46,11 +48,11 @@ class DowngradeSubscriptionHandler:
     def __init__(
         self,
         uow: Callable[[], SubscriptionUnitOfWork],
-        provider: BillingProvider,
+        providers: BillingProviders,
         clock: Callable[[], datetime],
     ) -> None:
         self._uow = uow
-        self._provider = provider
+        self._providers = providers
         self._clock = clock
 
     async def __call__(self, user_id: UUID, plan_code: str) -> Subscription:
@@ -63,7 +65,9 @@ class DowngradeSubscriptionHandler:
                 raise UnknownPlan(plan_code)
             subscription.schedule_downgrade(plan, self._clock())
             assert subscription.provider_subscription_id is not None
-            await self._provider.schedule_change(subscription.provider_subscription_id, plan)
+            await self._providers.billing(subscription).schedule_change(
+                subscription.provider_subscription_id, plan
+            )
             await uow.subscriptions.save(subscription)
             uow.publish(subscription_changed(subscription))
             await uow.commit()

@@ -10,7 +10,7 @@ from nocturna_platform.messaging.meta import EventMeta
 
 from nocturna_subscription.application.events import subscription_changed
 from nocturna_subscription.application.ports import SubscriptionUnitOfWork
-from nocturna_subscription.domain.billing import BillingProvider
+from nocturna_subscription.domain.billing import BillingProviders
 
 
 class CloseAccountHandler:
@@ -23,11 +23,11 @@ class CloseAccountHandler:
     def __init__(
         self,
         uow: Callable[[], SubscriptionUnitOfWork],
-        provider: BillingProvider,
+        providers: BillingProviders,
         clock: Callable[[], datetime],
     ) -> None:
         self._uow = uow
-        self._provider = provider
+        self._providers = providers
         self._clock = clock
 
     async def __call__(self, user_id: UUID, meta: EventMeta) -> None:
@@ -41,7 +41,9 @@ class CloseAccountHandler:
                 )
                 if subscription.cancel_now(self._clock()):
                     if provider_subscription is not None:
-                        await self._provider.schedule_change(provider_subscription, None)
+                        await self._providers.billing(subscription).schedule_change(
+                            provider_subscription, None
+                        )
                     await uow.subscriptions.save(subscription)
                     uow.publish(subscription_changed(subscription), cause=meta)
             await uow.billing_customers.erase(user_id)

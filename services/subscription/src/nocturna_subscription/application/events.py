@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from nocturna_contracts.subscription.v1 import Entitlements as EntitlementsV1
-from nocturna_contracts.subscription.v1 import SubscriptionChanged
+from nocturna_contracts.subscription.v1 import QuotaThresholdReached, SubscriptionChanged
 
 from nocturna_subscription.domain.subscriptions import Subscription
+from nocturna_subscription.domain.usage import ThresholdMark
 
 
 def subscription_changed(subscription: Subscription) -> SubscriptionChanged:
@@ -29,4 +32,18 @@ def subscription_changed(subscription: Subscription) -> SubscriptionChanged:
         ),
         version=subscription.version,
         changed_at=subscription.updated_at,
+    )
+
+
+def threshold_reached(
+    mark: ThresholdMark, *, used: int, limit: int, reached_at: datetime
+) -> QuotaThresholdReached:
+    return QuotaThresholdReached(
+        user_id=mark.user_id,
+        threshold_percent=mark.percent,
+        used=used,
+        limit=limit,
+        period_start=mark.period.start,
+        period_end=mark.period.end,
+        reached_at=reached_at,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, Self
 from uuid import UUID
@@ -10,9 +10,9 @@ from uuid import UUID
 from nocturna_contracts.event import Event
 from nocturna_platform.messaging.meta import EventMeta
 
-from nocturna_subscription.domain.billing import BillingInfo, Checkout
+from nocturna_subscription.domain.billing import BillingInfo, Checkout, CheckoutRequest, CheckoutSession
 from nocturna_subscription.domain.subscriptions import BillingPeriod, Plan, Subscription
-from nocturna_subscription.domain.usage import UsageRecord
+from nocturna_subscription.domain.usage import ThresholdMark, UsageRecord
 
 
 class PlanRepository(Protocol):
@@ -28,6 +28,10 @@ class PlanRepository(Protocol):
 class SubscriptionRepository(Protocol):
     async def for_user(self, user_id: UUID, *, lock: bool = False) -> Subscription | None:
         """`lock` holds the row until commit, so concurrent changes of one subscription serialise."""
+        ...
+
+    async def for_users(self, user_ids: Collection[UUID]) -> dict[UUID, Subscription]:
+        """The subscriptions of those users that have one, by user id (no lock)."""
         ...
 
     async def add(self, subscription: Subscription) -> None: ...
@@ -57,6 +61,21 @@ class CheckoutRepository(Protocol):
     async def save(self, checkout: Checkout) -> None: ...
 
 
+class CheckoutRequestRepository(Protocol):
+    """Checkout requests by idempotency key (per user)."""
+
+    async def reserve(self, request: CheckoutRequest, now: datetime) -> CheckoutRequest:
+        """Store `request` unless a live one holds its key (an expired one is replaced); returns the stored
+        request — `request` itself when reserved now. Concurrent reservations of one key serialise."""
+        ...
+
+    async def complete(self, request: CheckoutRequest, session: CheckoutSession) -> None: ...
+
+    async def release(self, request: CheckoutRequest) -> None:
+        """Forget a reservation whose checkout could not start (only if it is still this one)."""
+        ...
+
+
 class WebhookLog(Protocol):
     """Provider webhooks stored before processing; one processing per provider event id."""
 
@@ -80,12 +99,26 @@ class UsageRepository(Protocol):
         """Add one chart to the user's counter for `period` atomically; returns the new count."""
         ...
 
+    async def record_many(self, records: Sequence[UsageRecord]) -> set[UUID]:
+        """Store a batch of usage records; returns the event ids that were not recorded before."""
+        ...
+
+    async def increment_many(
+        self, increments: Mapping[tuple[UUID, BillingPeriod], int]
+    ) -> dict[tuple[UUID, BillingPeriod], int]:
+        """Add to several users' counters atomically in one statement; returns each new count."""
+        ...
+
     async def count(self, user_id: UUID, period: BillingPeriod) -> int: ...
 
     async def mark_threshold_sent(
         self, user_id: UUID, period: BillingPeriod, quota: str, percent: int
     ) -> bool:
         """Remember that a threshold was announced for the period; False when it was already."""
+        ...
+
+    async def mark_thresholds_sent(self, marks: Sequence[ThresholdMark]) -> set[ThresholdMark]:
+        """`mark_threshold_sent` for several; returns the marks that were new."""
         ...
 
 
@@ -114,6 +147,9 @@ class SubscriptionUnitOfWork(Protocol):
     @property
     def webhooks(self) -> WebhookLog: ...
 
+    @property
+    def checkout_requests(self) -> CheckoutRequestRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *args: object) -> None: ...
@@ -121,5 +157,7 @@ class SubscriptionUnitOfWork(Protocol):
     def publish(self, event: Event, *, cause: EventMeta | None = None) -> None: ...
 
     async def claim(self, meta: EventMeta) -> bool: ...
+
+    async def claim_many(self, metas: Sequence[EventMeta]) -> set[UUID]: ...
 
     async def commit(self) -> None: ...

@@ -51,16 +51,22 @@ class ProcessBillingWebhookHandler:
     async def _apply(self, uow: SubscriptionUnitOfWork, event: BillingEvent, now: datetime) -> str:
         if event.kind == "ignored" or event.user_id is None:
             return "ignored"
-        if event.checkout_id is not None:
-            checkout = await uow.checkouts.get(event.checkout_id)
-            if checkout is not None and checkout.status == "open":
-                checkout.status = "failed" if event.kind == "checkout_failed" else "completed"
-                await uow.checkouts.save(checkout)
+        checkout = await uow.checkouts.get(event.checkout_id) if event.checkout_id is not None else None
+        if checkout is not None and checkout.provider != event.provider:
+            return "other_provider"
+        if checkout is not None and checkout.status == "open":
+            checkout.status = "failed" if event.kind == "checkout_failed" else "completed"
+            await uow.checkouts.save(checkout)
         if event.kind == "checkout_failed" or event.state is None:
             return "checkout_failed" if event.kind == "checkout_failed" else "ignored"
         subscription = await uow.subscriptions.for_user(event.user_id, lock=True)
         if subscription is None or subscription.status == "canceled":
             return "no_subscription"
+        # A checkout we opened at this provider moves the subscription to it; otherwise only its own provider
+        if not subscription.billed_by(event.provider) and not (
+            checkout and event.kind == "checkout_completed"
+        ):
+            return "other_provider"
         if subscription.is_stale(event.occurred_at):
             return "stale"
         plan = await uow.plans.get(event.state.plan_code)
@@ -68,7 +74,9 @@ class ProcessBillingWebhookHandler:
             raise LookupError(f"the provider names unknown plan {event.state.plan_code!r}")
         if event.billing_info is not None:
             await uow.billing_customers.put(event.user_id, event.billing_info, now)
-        changed = subscription.apply_provider_state(event.state, plan, event.occurred_at, now)
+        changed = subscription.apply_provider_state(
+            event.state, plan, event.occurred_at, now, provider=event.provider
+        )
         await uow.subscriptions.save(subscription)
         if not changed:
             return "unchanged"

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from nocturna_contracts.subscription.v1 import QuotaThresholdReached
 from nocturna_platform.messaging.meta import EventMeta
 
+from nocturna_subscription.application.events import threshold_reached
 from nocturna_subscription.application.ports import SubscriptionUnitOfWork
-from nocturna_subscription.domain.usage import CHARTS_QUOTA, UsageRecord, thresholds_reached
+from nocturna_subscription.domain.subscriptions import BillingPeriod
+from nocturna_subscription.domain.usage import CHARTS_QUOTA, ThresholdMark, UsageRecord, thresholds_reached
 
 
 class SubscriptionNotYetKnown(LookupError):
@@ -24,6 +25,16 @@ class RecordChartUsage:
     calculation_id: UUID
     kind: str
     calculated_at: datetime
+
+    def record(self, meta: EventMeta, period: BillingPeriod) -> UsageRecord:
+        return UsageRecord(
+            event_id=meta.event_id,
+            user_id=self.user_id,
+            calculation_id=self.calculation_id,
+            kind=self.kind,
+            period=period,
+            occurred_at=self.calculated_at,
+        )
 
 
 class RecordChartUsageHandler:
@@ -45,30 +56,13 @@ class RecordChartUsageHandler:
             if subscription is None:
                 raise SubscriptionNotYetKnown(str(command.user_id))
             period = subscription.period_containing(command.calculated_at)
-            record = UsageRecord(
-                event_id=meta.event_id,
-                user_id=command.user_id,
-                calculation_id=command.calculation_id,
-                kind=command.kind,
-                period=period,
-                occurred_at=command.calculated_at,
-            )
-            if await uow.usage.record(record):
+            if await uow.usage.record(command.record(meta, period)):
                 used = await uow.usage.increment(command.user_id, period)
                 limit = subscription.plan.entitlements.charts_per_month
                 for percent in thresholds_reached(used, limit):
                     assert limit is not None
                     if await uow.usage.mark_threshold_sent(command.user_id, period, CHARTS_QUOTA, percent):
-                        uow.publish(
-                            QuotaThresholdReached(
-                                user_id=command.user_id,
-                                threshold_percent=percent,
-                                used=used,
-                                limit=limit,
-                                period_start=period.start,
-                                period_end=period.end,
-                                reached_at=self._clock(),
-                            ),
-                            cause=meta,
-                        )
+                        mark = ThresholdMark(command.user_id, period, CHARTS_QUOTA, percent)
+                        event = threshold_reached(mark, used=used, limit=limit, reached_at=self._clock())
+                        uow.publish(event, cause=meta)
             await uow.commit()

@@ -13,12 +13,17 @@ from uuid import UUID
 from nocturna_subscription.application.ports import SandboxWebhooks, SubscriptionUnitOfWork
 from nocturna_subscription.application.process_billing_webhook import ProcessBillingWebhookHandler
 from nocturna_subscription.application.start_checkout import NoSubscription
-from nocturna_subscription.domain.subscriptions import FREE_PLAN, add_months
+from nocturna_subscription.domain.billing import BillingInfo
+from nocturna_subscription.domain.subscriptions import FREE_PLAN, Subscription, add_months
 
 SANDBOX = "sandbox"
 
 
 class CheckoutNotFound(LookupError):
+    pass
+
+
+class CustomerNotFound(LookupError):
     pass
 
 
@@ -64,6 +69,17 @@ class SandboxBillingHandler:
             plan_code = FREE_PLAN
         data = {"user_id": str(user_id)} | _state(plan_code, now, subscription.provider_subscription_id)
         return await self._deliver("subscription.updated", data, now)
+
+    async def portal_page(self, user_id: UUID, customer_id: str) -> tuple[BillingInfo, Subscription]:
+        """The sandbox's customer portal: what it knows of the customer; only the customer may look."""
+        async with self._uow() as uow:
+            customer = await uow.billing_customers.get(user_id)
+            subscription = await uow.subscriptions.for_user(user_id)
+        if customer is None or customer.provider != SANDBOX or customer.customer_id != customer_id:
+            raise CustomerNotFound(customer_id)
+        if subscription is None:
+            raise NoSubscription(str(user_id))
+        return customer, subscription
 
     async def _deliver(self, event_type: str, data: dict[str, Any], now: datetime) -> str:
         event = {

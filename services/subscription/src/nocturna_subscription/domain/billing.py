@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 from uuid import UUID
 
-from nocturna_subscription.domain.subscriptions import Plan, Status
+from nocturna_subscription.domain.subscriptions import Plan, Status, Subscription
 
 WebhookKind = Literal["checkout_completed", "checkout_failed", "subscription_updated", "ignored"]
 
@@ -65,8 +65,10 @@ class BillingProvider(Protocol):
     name: str
 
     async def create_checkout(
-        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None
-    ) -> CheckoutSession: ...
+        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None, idempotency_key: str
+    ) -> CheckoutSession:
+        """A session for `plan`; a repeated `idempotency_key` answers the first session again."""
+        ...
 
     async def portal_link(self, customer_id: str) -> str: ...
 
@@ -77,6 +79,28 @@ class BillingProvider(Protocol):
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str], now: datetime) -> BillingEvent:
         """Verify the signature (raising `InvalidWebhookSignature`) and translate the event."""
         ...
+
+
+class ProviderNotConfigured(LookupError):
+    """A subscription is billed by a provider this deployment has no credentials for."""
+
+
+@dataclass(frozen=True)
+class BillingProviders:
+    """The configured providers by name: `default` opens new checkouts; a subscription stays with its own."""
+
+    default: BillingProvider
+    by_name: Mapping[str, BillingProvider]
+
+    def named(self, name: str) -> BillingProvider:
+        provider = self.by_name.get(name)
+        if provider is None:
+            raise ProviderNotConfigured(name)
+        return provider
+
+    def billing(self, subscription: Subscription) -> BillingProvider:
+        """The provider that bills `subscription` (the default for one no provider billed yet)."""
+        return self.default if subscription.provider is None else self.named(subscription.provider)
 
 
 @dataclass
@@ -90,3 +114,25 @@ class Checkout:
     session_id: str
     status: Literal["open", "completed", "failed"]
     created_at: datetime
+
+
+class IdempotencyKeyReused(Exception):
+    """The `Idempotency-Key` was used before for a different request."""
+
+
+class CheckoutRequestInProgress(Exception):
+    """A request with the same `Idempotency-Key` is still waiting for the provider."""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A checkout asked for with an `Idempotency-Key`: until `expires_at`, the same key with the same request
+    (`fingerprint`) answers the same session, and the key with another request is refused."""
+
+    user_id: UUID
+    key: str
+    fingerprint: str
+    checkout_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    session: CheckoutSession | None = None

@@ -113,6 +113,7 @@ class Subscription:
     email_verified: bool = False
     provider_subscription_id: str | None = None
     provider_updated_at: datetime | None = None
+    provider: str | None = None
 
     @classmethod
     def start_free(
@@ -148,15 +149,21 @@ class Subscription:
         """A provider state from no later than the last one applied must not move the subscription."""
         return self.provider_updated_at is not None and occurred_at <= self.provider_updated_at
 
+    def billed_by(self, provider: str) -> bool:
+        """Only the provider that bills this subscription may change it; one never billed is open to any."""
+        return self.provider is None or self.provider == provider
+
     def apply_provider_state(
-        self, state: ProviderStateLike, plan: Plan, occurred_at: datetime, now: datetime
+        self, state: ProviderStateLike, plan: Plan, occurred_at: datetime, now: datetime, *, provider: str
     ) -> bool:
-        """Take the provider's state unless it is older than the last one taken (out-of-order delivery).
+        """Take `provider`'s state unless it is older than the last one taken (out-of-order delivery); the
+        subscription is then billed by `provider`.
 
         True when the subscription changed (a transition to announce).
         """
         if self.is_stale(occurred_at):
             return False
+        self.provider = provider
         self.provider_updated_at = occurred_at
         self.provider_subscription_id = state.provider_subscription_id or self.provider_subscription_id
         before = self._observable()

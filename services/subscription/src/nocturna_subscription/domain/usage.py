@@ -32,8 +32,23 @@ class Usage:
     limit: int | None
 
 
+@dataclass(frozen=True)
+class ThresholdMark:
+    """A threshold of a quota announced for a user's period; at most one per key."""
+
+    user_id: UUID
+    period: BillingPeriod
+    quota: str
+    percent: int
+
+
+def threshold_count(limit: int, percent: int) -> int:
+    """The usage at which `percent` of `limit` is reached."""
+    return math.ceil(limit * percent / 100)
+
+
 def thresholds_reached(used: int, limit: int | None) -> list[int]:
     """The thresholds (percent of `limit`) that `used` has reached; none when the quota is unlimited."""
     if limit is None:
         return []
-    return [percent for percent in THRESHOLDS_PERCENT if used >= math.ceil(limit * percent / 100)]
+    return [percent for percent in THRESHOLDS_PERCENT if used >= threshold_count(limit, percent)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,7 @@ from nocturna_subscription.infrastructure.billing_store import (
     SqlCheckoutRepository,
     SqlWebhookLog,
 )
+from nocturna_subscription.infrastructure.checkout_requests import SqlCheckoutRequestRepository
 from nocturna_subscription.infrastructure.tables import PlanRow, SubscriptionRow
 from nocturna_subscription.infrastructure.usage import SqlUsageRepository
 
@@ -86,6 +87,17 @@ class SqlSubscriptionRepository:
         row, plan = found
         return _subscription(row, plan)
 
+    async def for_users(self, user_ids: Collection[UUID]) -> dict[UUID, Subscription]:
+        if not user_ids:
+            return {}
+        statement = (
+            select(SubscriptionRow, PlanRow)
+            .join(PlanRow, col(PlanRow.code) == col(SubscriptionRow.plan_code))
+            .where(col(SubscriptionRow.user_id).in_(list(user_ids)))
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {row.user_id: _subscription(row, plan) for row, plan in rows}
+
     async def search(
         self, *, query: str | None, plan_code: str | None, status: str | None, after: UUID | None, limit: int
     ) -> list[Subscription]:
@@ -130,6 +142,7 @@ def _fields(subscription: Subscription) -> dict[str, Any]:
         "email_verified": subscription.email_verified,
         "provider_subscription_id": subscription.provider_subscription_id,
         "provider_updated_at": subscription.provider_updated_at,
+        "provider": subscription.provider,
     }
 
 
@@ -148,6 +161,7 @@ def _subscription(row: SubscriptionRow, plan: PlanRow) -> Subscription:
         email_verified=row.email_verified,
         provider_subscription_id=row.provider_subscription_id,
         provider_updated_at=row.provider_updated_at,
+        provider=row.provider,
     )
 
 
@@ -158,6 +172,7 @@ class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
     billing_customers: SqlBillingCustomerRepository
     checkouts: SqlCheckoutRepository
     webhooks: SqlWebhookLog
+    checkout_requests: SqlCheckoutRequestRepository
 
     def __init__(
         self,
@@ -177,3 +192,4 @@ class SqlSubscriptionUnitOfWork(SqlUnitOfWork):
         self.billing_customers = SqlBillingCustomerRepository(self.session, self._sealer)
         self.checkouts = SqlCheckoutRepository(self.session)
         self.webhooks = SqlWebhookLog(self.session)
+        self.checkout_requests = SqlCheckoutRequestRepository(self.session)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from nocturna_subscription.domain.subscriptions import Plan
 
 SIGNATURE_HEADER = "sandbox-signature"
 NAME = "sandbox"
+REMEMBERED_IDEMPOTENCY_KEYS = 10_000
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -57,14 +59,23 @@ class SandboxBillingProvider:
         self._secret = secret
         self._base_url = public_base_url.rstrip("/")
         self._tolerance = tolerance_seconds
+        self._sessions_by_key: OrderedDict[str, CheckoutSession] = OrderedDict()
 
     async def create_checkout(
-        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None
+        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None, idempotency_key: str
     ) -> CheckoutSession:
-        session_id = f"cs_sandbox_{checkout_id.hex}"
-        return CheckoutSession(
-            id=session_id, url=f"{self._base_url}/api/v1/billing/sandbox/checkouts/{checkout_id}"
+        """Like Stripe, a repeated idempotency key answers the first session (remembered in this process)."""
+        known = self._sessions_by_key.get(idempotency_key)
+        if known is not None:
+            return known
+        session = CheckoutSession(
+            id=f"cs_sandbox_{checkout_id.hex}",
+            url=f"{self._base_url}/api/v1/billing/sandbox/checkouts/{checkout_id}",
         )
+        self._sessions_by_key[idempotency_key] = session
+        if len(self._sessions_by_key) > REMEMBERED_IDEMPOTENCY_KEYS:
+            self._sessions_by_key.popitem(last=False)
+        return session
 
     async def portal_link(self, customer_id: str) -> str:
         return f"{self._base_url}/api/v1/billing/sandbox/portal/{customer_id}"

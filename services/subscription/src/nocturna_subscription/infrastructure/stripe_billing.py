@@ -49,9 +49,13 @@ class StripeBillingProvider:
         prices: Mapping[str, str],
         success_url: str,
         cancel_url: str,
+        portal_return_url: str,
         tolerance_seconds: int,
+        http_client: stripe.HTTPClient | None = None,
     ) -> None:
-        self._client = stripe.StripeClient(api_key)
+        """`http_client` replaces Stripe's default HTTP layer (tests answer locally with it)."""
+        self._client = stripe.StripeClient(api_key, http_client=http_client)
+        self._portal_return_url = portal_return_url
         self._webhook_secret = webhook_secret
         self._prices = dict(prices)
         self._success_url = success_url
@@ -59,7 +63,7 @@ class StripeBillingProvider:
         self._tolerance = tolerance_seconds
 
     async def create_checkout(
-        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None
+        self, *, checkout_id: UUID, user_id: UUID, plan: Plan, customer_id: str | None, idempotency_key: str
     ) -> CheckoutSession:
         metadata = {"user_id": str(user_id), "plan": plan.code, "checkout_id": str(checkout_id)}
         params: dict[str, Any] = {
@@ -75,13 +79,13 @@ class StripeBillingProvider:
             params["customer"] = customer_id
         session = await self._client.v1.checkout.sessions.create_async(
             params,  # type: ignore[arg-type]
-            {"idempotency_key": f"checkout-{checkout_id}"},
+            {"idempotency_key": idempotency_key},
         )
         return CheckoutSession(id=session.id, url=session.url or "")
 
     async def portal_link(self, customer_id: str) -> str:
         session = await self._client.v1.billing_portal.sessions.create_async(
-            {"customer": customer_id, "return_url": self._success_url}
+            {"customer": customer_id, "return_url": self._portal_return_url}
         )
         return session.url
 

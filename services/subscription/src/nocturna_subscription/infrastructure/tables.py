@@ -48,6 +48,7 @@ class SubscriptionRow(SQLModel, table=True):
     provider_updated_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    provider: str | None = None
 
 
 class UsageRecordRow(SQLModel, table=True):
@@ -115,6 +116,22 @@ class CheckoutRow(SQLModel, table=True):
     session_id: str
     status: str
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CheckoutRequestRow(SQLModel, table=True):
+    """A checkout asked for with an `Idempotency-Key`; the session columns are set once the provider answered."""
+
+    __tablename__ = "checkout_requests"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "idempotency_key"), {"schema": SCHEMA})
+
+    user_id: UUID
+    idempotency_key: str
+    fingerprint: str
+    checkout_id: UUID
+    session_id: str | None = None
+    url: str | None = None
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
 
 
 class BillingWebhookRow(SQLModel, table=True):
