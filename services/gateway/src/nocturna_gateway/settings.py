@@ -23,8 +23,24 @@ class ProxySettings(BaseModel):
     pools: int = Field(default=8, ge=1, le=64)
 
 
+class WebSocketSettings(BaseModel):
+    """`/api/v1/ws`: handshake and heartbeat timing, per-socket send queue, replay buffer bounds."""
+
+    auth_timeout_seconds: float = Field(default=5.0, gt=0)
+    heartbeat_interval_seconds: float = Field(default=20.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(default=45.0, gt=0)
+    send_queue_size: int = Field(default=256, ge=1)
+    max_client_message_bytes: int = Field(default=8192, ge=256)
+    close_timeout_seconds: float = Field(default=2.0, gt=0)
+    replay_max_events: int = Field(default=500, ge=0)
+    replay_max_age_seconds: int = Field(default=300, ge=1)
+    instance_queue_max_length: int = Field(default=100_000, ge=1)
+    instance_queue_prefetch: int = Field(default=256, ge=1)
+
+
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http: HttpSettings = HttpSettings(port=8000)
     upstreams: UpstreamSettings = UpstreamSettings()
     proxy: ProxySettings = ProxySettings()
+    websocket: WebSocketSettings = WebSocketSettings()
