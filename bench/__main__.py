@@ -1,4 +1,4 @@
-"""`python -m bench [outbox] [latency] [gateway]`: the platform's benchmarks (all three by default).
+"""`python -m bench [outbox] [latency] [gateway] [websocket]`: the platform's benchmarks (all by default).
 
 They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
 removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
@@ -18,17 +18,17 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.isolated_run import isolated_run
 from nocturna_platform.testing.service_processes import migrate
 
-from bench import delivery_latency, gateway_overhead, outbox_throughput
+from bench import delivery_latency, gateway_overhead, outbox_throughput, websocket_delivery
 from bench.producer import SCHEMA
 
-BENCHMARKS = ("outbox", "latency", "gateway")
+BENCHMARKS = ("outbox", "latency", "gateway", "websocket")
 DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
 """Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmarks", nargs="*", metavar="{outbox,latency,gateway}")
+    parser.add_argument("benchmarks", nargs="*", metavar="{outbox,latency,gateway,websocket}")
     parser.add_argument("--events", type=int, default=20_000, help="outbox backlog to publish")
     parser.add_argument(
         "--latency-events", type=int, default=300, help="events timed from commit to consumer"
@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--seconds", type=float, default=10.0, help="gateway load: seconds measured per target"
     )
     parser.add_argument("--warmup", type=float, default=2.0, help="gateway load: warm-up seconds per target")
+    parser.add_argument("--ws-idle", type=int, default=2_000, help="websocket: idle sockets held at once")
+    parser.add_argument(
+        "--ws-clients", type=int, default=1_000, help="websocket: clients connected while timed"
+    )
+    parser.add_argument("--ws-events", type=int, default=2_000, help="websocket: events timed to a socket")
+    parser.add_argument("--ws-rate", type=float, default=100.0, help="websocket: events published per second")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
     if unknown := sorted(set(chosen) - set(BENCHMARKS)):
@@ -60,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(delivery_latency.run(settings, args.latency_events, args.latency_rate))
         if "gateway" in chosen:
             gateway_overhead.run(os.environ, args.connections, args.seconds, args.warmup)
+        if "websocket" in chosen:
+            websocket_delivery.run(os.environ, args.ws_idle, args.ws_clients, args.ws_events, args.ws_rate)
     print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
 
 
