@@ -67,7 +67,7 @@ class ClientConnection:
 
     def offer(self, item: UserEvent | str) -> None:
         """Queue an event or a control frame; never waits."""
-        if self.close_code is not None:
+        if self.close_code is not None or self._closing is not None:
             return
         try:
             self._queue.put_nowait(item)
@@ -94,7 +94,7 @@ class ClientConnection:
 
     def close_soon(self, code: CloseCode, reason: str) -> None:
         """Close from synchronous code (fan-out, heartbeat) without blocking it."""
-        if self.close_code is None:
+        if self.close_code is None and self._closing is None:
             self._closing = asyncio.create_task(self.close(code, reason), name="ws-close")
 
     async def close(self, code: CloseCode, reason: str) -> None:
