@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from nocturna_platform.settings import HttpSettings, ServiceSettings
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class UpstreamSettings(BaseModel):
@@ -36,6 +38,12 @@ class WebSocketSettings(BaseModel):
     replay_max_age_seconds: int = Field(default=300, ge=1)
     instance_queue_max_length: int = Field(default=100_000, ge=1)
     instance_queue_prefetch: int = Field(default=256, ge=1)
+
+    @model_validator(mode="after")
+    def _a_pong_has_time_to_arrive(self) -> Self:
+        if self.heartbeat_timeout_seconds <= self.heartbeat_interval_seconds:
+            raise ValueError("heartbeat_timeout_seconds must exceed heartbeat_interval_seconds")
+        return self
 
 
 class GatewaySettings(ServiceSettings):

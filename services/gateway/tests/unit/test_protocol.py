@@ -12,6 +12,7 @@ from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
 from nocturna_contracts.registry import EVENT_TYPES
 from nocturna_gateway.consumers import OWNER_FIELDS, ROUTING_KEYS
+from nocturna_gateway.settings import WebSocketSettings
 from nocturna_gateway.websocket.protocol import (
     AuthMessage,
     PongMessage,
@@ -20,6 +21,7 @@ from nocturna_gateway.websocket.protocol import (
     parse_client_message,
 )
 from nocturna_platform.ids import uuid7
+from pydantic import ValidationError
 
 
 def test_auth_with_and_without_a_last_event_id() -> None:
@@ -77,3 +79,9 @@ def test_every_user_facing_event_names_its_owner_and_is_bound() -> None:
         assert event.event_type in ROUTING_KEYS
     assert {"auth.session.revoked.v1", "auth.user.deleted.v1"} <= set(ROUTING_KEYS)
     assert all(issubclass(event, Event) for event in OWNER_FIELDS)
+
+
+def test_the_heartbeat_timeout_must_outlast_the_interval() -> None:
+    with pytest.raises(ValidationError, match="heartbeat_timeout_seconds"):
+        WebSocketSettings(heartbeat_interval_seconds=20, heartbeat_timeout_seconds=20)
+    assert WebSocketSettings().heartbeat_timeout_seconds > WebSocketSettings().heartbeat_interval_seconds
