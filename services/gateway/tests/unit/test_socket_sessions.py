@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import random
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -36,6 +37,7 @@ class Rig:
     monotonic: Clock = field(default_factory=Clock)
     wall: datetime = field(default_factory=lambda: datetime.now(UTC))
     queue_size: int = 8
+    jitter: Callable[[], float] = random.random
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -45,6 +47,7 @@ class Rig:
             metrics=SocketMetrics(CollectorRegistry()),
             clock=lambda: self.wall,
             monotonic=self.monotonic,
+            jitter=self.jitter,
         )
         self.fan_out = EventFanOut(self.hub, self.replay)
         self.sessions = SocketSessions(
@@ -356,3 +359,22 @@ async def test_shutdown_closes_every_socket_with_going_away(rig: Rig) -> None:
     await rig.hub.stop()
 
     assert {t.close_code for t in transports} == {CloseCode.GOING_AWAY}
+
+
+async def test_pings_are_spread_over_the_interval_not_sent_in_one_burst() -> None:
+    turns = iter([0.1, 0.5, 0.9])
+    rig = Rig(jitter=lambda: next(turns))
+    sockets = [await rig.connect(principal()) for _ in range(3)]
+
+    rig.monotonic.now += 6  # past the first two sockets' turns only
+    rig.hub.beat()
+    await settle()
+    pinged = [len(socket.sent) == 2 for socket in sockets]
+    rig.monotonic.now += 4
+    rig.hub.beat()
+    await settle()
+
+    assert pinged == [True, True, False]
+    assert [len(socket.sent) for socket in sockets] == [2, 2, 2]  # once per interval each
+    for task in rig.tasks:
+        task.cancel()

@@ -48,6 +48,7 @@ class ClientConnection:
         self.principal = principal
         self.transport = transport
         self.last_pong_at = monotonic()
+        self.next_ping_at = self.last_pong_at
         self.close_code: CloseCode | None = None
         self._queue: asyncio.Queue[UserEvent | str] = asyncio.Queue(queue_size)
         self._close_timeout = close_timeout_seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -33,7 +34,8 @@ class SocketMetrics:
 
 
 class ConnectionHub:
-    """Every authenticated socket by user id; pings them all from one task and closes the silent ones."""
+    """Every authenticated socket by user id; one task pings each socket once per interval (ticking every
+    second at most, the sockets' turns spread over the interval) and closes the silent ones."""
 
     def __init__(
         self,
@@ -43,6 +45,7 @@ class ConnectionHub:
         metrics: SocketMetrics,
         clock: Callable[[], datetime],
         monotonic: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._by_user: defaultdict[UUID, set[ClientConnection]] = defaultdict(set)
         self._interval = heartbeat_interval_seconds
@@ -50,12 +53,17 @@ class ConnectionHub:
         self._metrics = metrics
         self._clock = clock
         self.monotonic = monotonic
+        self._jitter = jitter
+        self._tick = min(1.0, heartbeat_interval_seconds / 4)
         self._heartbeat: asyncio.Task[None] | None = None
 
     def __len__(self) -> int:
         return sum(len(connections) for connections in self._by_user.values())
 
     def add(self, connection: ClientConnection) -> None:
+        # A random first ping spreads the pings of sockets that connected together (after a deploy) over
+        # the interval, instead of sending thousands in one burst that stalls event delivery.
+        connection.next_ping_at = self.monotonic() + self._jitter() * self._interval
         self._by_user[connection.user_id].add(connection)
         self._metrics.connections.inc()
 
@@ -85,7 +93,7 @@ class ConnectionHub:
             connection.close_soon(CloseCode.USER_DELETED, "user deleted")
 
     def beat(self) -> None:
-        """One heartbeat: close sockets silent for too long or whose token expired, ping the others."""
+        """One tick: close sockets silent for too long or whose token expired, ping those due."""
         now, wall = self.monotonic(), self._clock()
         for connections in list(self._by_user.values()):
             for connection in list(connections):
@@ -93,7 +101,8 @@ class ConnectionHub:
                     connection.close_soon(CloseCode.HEARTBEAT_TIMEOUT, "no pong")
                 elif connection.principal.expires_at <= wall:
                     connection.close_soon(CloseCode.UNAUTHENTICATED, "token expired")
-                else:
+                elif now >= connection.next_ping_at:
+                    connection.next_ping_at = now + self._interval
                     connection.offer(PING)
 
     def start(self) -> None:
@@ -113,5 +122,5 @@ class ConnectionHub:
 
     async def _beat_forever(self) -> None:
         while True:
-            await asyncio.sleep(self._interval)
+            await asyncio.sleep(self._tick)
             self.beat()
