@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import httpx
@@ -73,7 +74,16 @@ class GatewayService:
         )
         shell.on_start(self.instance_queue.bind_all)
         shell.on_start(self._start_heartbeat)
+        shell.on_start(_freeze_startup_objects)
         shell.on_stop(self.hub.stop)
 
     async def _start_heartbeat(self) -> None:
         self.hub.start()
+
+
+async def _freeze_startup_objects() -> None:
+    """Modules, classes and the app's wiring live as long as the process: frozen out of the collector's reach,
+    a full collection scans only what came later. Without it one full collection over the ~170k startup
+    objects paused event delivery to every socket for ~0.5 s (see the README's benchmark figures)."""
+    gc.collect()
+    gc.freeze()
