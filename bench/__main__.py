@@ -1,4 +1,5 @@
-"""`python -m bench [outbox] [latency] [gateway] [geocoding] [chart]`: the fleet's benchmarks (all by default).
+"""`python -m bench [outbox] [latency] [gateway] [geocoding] [chart] [websocket]`: the fleet's benchmarks (all by
+default).
 
 They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
 removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
@@ -18,10 +19,17 @@ from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.isolated_run import isolated_run
 from nocturna_platform.testing.service_processes import migrate
 
-from bench import chart_create, delivery_latency, gateway_overhead, geocoding, outbox_throughput
+from bench import (
+    chart_create,
+    delivery_latency,
+    gateway_overhead,
+    geocoding,
+    outbox_throughput,
+    websocket_delivery,
+)
 from bench.producer import SCHEMA
 
-BENCHMARKS = ("outbox", "latency", "gateway", "geocoding", "chart")
+BENCHMARKS = ("outbox", "latency", "gateway", "geocoding", "chart", "websocket")
 DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
 """Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
 
@@ -41,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--warmup", type=float, default=2.0, help="gateway and chart load: warm-up seconds per target"
     )
+    parser.add_argument("--ws-idle", type=int, default=2_000, help="websocket: idle sockets held at once")
+    parser.add_argument(
+        "--ws-clients", type=int, default=1_000, help="websocket: clients connected while timed"
+    )
+    parser.add_argument("--ws-events", type=int, default=2_000, help="websocket: events timed to a socket")
+    parser.add_argument("--ws-rate", type=float, default=100.0, help="websocket: events published per second")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
     if unknown := sorted(set(chosen) - set(BENCHMARKS)):
@@ -67,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             geocoding.run(os.environ)
         if "chart" in chosen:
             chart_create.run(os.environ, args.seconds, args.warmup)
+        if "websocket" in chosen:
+            websocket_delivery.run(os.environ, args.ws_idle, args.ws_clients, args.ws_events, args.ws_rate)
     print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
 
 

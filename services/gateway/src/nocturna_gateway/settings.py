@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from nocturna_platform.settings import HttpSettings, ServiceSettings
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 
 class UpstreamSettings(BaseModel):
@@ -49,9 +51,32 @@ class EdgeAuthSettings(BaseModel):
     )
 
 
+class WebSocketSettings(BaseModel):
+    """`/api/v1/ws`: handshake and heartbeat timing, per-socket send queue, replay buffer bounds."""
+
+    auth_timeout_seconds: float = Field(default=5.0, gt=0)
+    heartbeat_interval_seconds: float = Field(default=20.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(default=45.0, gt=0)
+    send_queue_size: int = Field(default=256, ge=1)
+    max_client_message_bytes: int = Field(default=8192, ge=256)
+    close_timeout_seconds: float = Field(default=2.0, gt=0)
+    replay_max_events: int = Field(default=500, ge=0)
+    replay_max_age_seconds: int = Field(default=300, ge=1)
+    instance_queue_max_length: int = Field(default=100_000, ge=1)
+    instance_queue_prefetch: int = Field(default=256, ge=1)
+
+    @model_validator(mode="after")
+    def _a_pong_has_time_to_arrive(self) -> Self:
+        if self.heartbeat_timeout_seconds <= self.heartbeat_interval_seconds:
+            raise ValueError("heartbeat_timeout_seconds must exceed heartbeat_interval_seconds")
+        return self
+
+
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http: HttpSettings = HttpSettings(port=8000)
     upstreams: UpstreamSettings = UpstreamSettings()
     proxy: ProxySettings = ProxySettings()
     edge_auth: EdgeAuthSettings = EdgeAuthSettings()
+
+    websocket: WebSocketSettings = WebSocketSettings()

@@ -19,6 +19,7 @@ import uvicorn
 from nocturna_gateway.bootstrap import GatewayService
 from nocturna_gateway.settings import EdgeAuthSettings, GatewaySettings, UpstreamSettings
 from nocturna_platform.settings import TokenVerificationSettings
+from nocturna_platform.testing.plugin import TestRun
 from nocturna_platform.testing.service_processes import free_port, migrate, running_services, service_command
 from nocturna_platform.testing.serving import serving
 from pydantic import SecretStr
@@ -26,6 +27,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from services.gateway.tests.integration.stack import Producer, Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[4]
 ISSUER = "http://gateway.test"
@@ -177,3 +180,16 @@ async def gateway(
     service = GatewayService(settings)
     async with serving(service, base_url=ISSUER) as client:
         yield Gateway(service, client, auth_process, upstream)
+
+
+@pytest.fixture(scope="session")
+def stack(test_run: TestRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(test_run, tmp_path_factory.mktemp("gateway-logs")) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def producer(stack: Stack) -> AsyncIterator[Producer]:
+    producer = await Producer.open(stack.run)
+    yield producer
+    await producer.connection.close()
