@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 
 from nocturna_platform.clock import utc_now
 from nocturna_platform.db.engine import create_engine, create_session_factory
@@ -111,6 +112,8 @@ class ServiceShell:
         version: str,
         routers: Sequence[APIRouter],
         extra_checks: Sequence[ReadinessCheck] = (),
+        middleware: Sequence[Middleware] = (),
+        docs_ui: bool = True,
     ) -> FastAPI:
         app = create_app(
             settings=self.settings,
@@ -121,6 +124,8 @@ class ServiceShell:
             metrics=self.metrics,
             lifespan=self._lifespan,
             tracer_provider=self.tracer_provider,
+            middleware=middleware,
+            docs_ui=docs_ui,
         )
         app.state.token_verifier = TokenVerifier(
             self.settings.tokens, JwksCache(self.settings.tokens, self._jwks_http), self.clock
