@@ -48,6 +48,9 @@ def running_fleet(run: TestRun, logs: Path, timeout: float = 60) -> Iterator[Fle
             "UPSTREAMS__CHART": f"http://127.0.0.1:{ports['chart']}",
             "UPSTREAMS__SUBSCRIPTION": f"http://127.0.0.1:{ports['subscription']}",
             "UPSTREAMS__GEOCODING": f"http://127.0.0.1:{ports['geocoding']}",
+            # Every test client is one address and tests poll: limits are the gateway tests' business.
+            "RATE_LIMIT__ANONYMOUS_PER_MINUTE": "6000",
+            "RATE_LIMIT__DEFAULT_PER_MINUTE": "6000",
         }
     )
     migrate(MIGRATED, env, cwd=ROOT)
