@@ -3,8 +3,9 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from nocturna_gateway.api_docs.catalog import MISSING_RETRY_SECONDS
 
-from services.gateway.tests.conftest import PREFIXES, GatewayHarness
+from services.gateway.tests.conftest import PREFIXES, GatewayHarness, LocalUpstream
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +54,21 @@ async def test_with_upstreams_down_the_others_are_still_merged(faulty_gateway: G
     paths = answer.json()["paths"]
     assert "/api/v1/plans/echo" in paths
     assert not any(path.startswith("/api/v1/charts") for path in paths)
+
+
+async def test_an_upstream_that_comes_up_later_joins_the_document_on_request(
+    faulty_gateway: GatewayHarness,
+) -> None:
+    catalog = faulty_gateway.service.catalog
+    await catalog.document()
+    upstream = LocalUpstream("geocoding", faulty_gateway.closed_ports["geocoding"])
+    await upstream.start()
+    try:
+        catalog._refreshed_at -= MISSING_RETRY_SECONDS  # as if the retry pause had passed
+        paths = (await faulty_gateway.client.get("/api/v1/openapi.json")).json()["paths"]
+    finally:
+        await upstream.stop()
+    assert "/api/v1/geo/echo" in paths
 
 
 async def test_asyncapi_describes_the_events_a_client_receives(gateway: GatewayHarness) -> None:

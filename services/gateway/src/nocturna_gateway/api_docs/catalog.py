@@ -2,7 +2,9 @@
 
 Each upstream's `/openapi.json` is fetched on a period (and at start); a change is seen from its `ETag` when
 the upstream sends one (`If-None-Match`), else from a hash of the body. An upstream that cannot be reached
-keeps its last document; one never reached is left out until it answers.
+keeps its last document; one never reached is left out until it answers, and while one is missing a
+request for the document refetches (at most every `MISSING_RETRY_SECONDS`), so a gateway started before
+its upstreams does not serve a partial document for a whole period.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -22,6 +25,7 @@ from nocturna_gateway.routing import RouteTable, Upstream
 logger = logging.getLogger("nocturna.gateway.api_docs")
 
 OPENAPI_PATH = "/openapi.json"
+MISSING_RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -51,10 +55,12 @@ class OpenApiCatalog:
         self._body: bytes | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._refreshed_at = -MISSING_RETRY_SECONDS
 
     async def document(self) -> bytes:
-        """The merged document as JSON; fetched now when never fetched."""
-        if self._body is None:
+        """The merged document as JSON; fetched now when never fetched or an upstream is still missing."""
+        missing = len(self._fetched) < len(self._routes.upstreams)
+        if self._body is None or (missing and time.monotonic() - self._refreshed_at >= MISSING_RETRY_SECONDS):
             await self.refresh()
         assert self._body is not None
         return self._body
@@ -62,6 +68,7 @@ class OpenApiCatalog:
     async def refresh(self) -> bool:
         """Fetch every upstream's document; True when the merged document changed."""
         async with self._lock:
+            self._refreshed_at = time.monotonic()
             results = await asyncio.gather(*(self._fetch(upstream) for upstream in self._routes.upstreams))
             changed = any(results) or self._body is None
             if changed:
