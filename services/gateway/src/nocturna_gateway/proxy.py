@@ -70,6 +70,14 @@ class UpstreamProxy:
         if request.method != "HEAD" and _is_small(response):
             try:
                 body = b"".join([chunk async for chunk in response.aiter_raw()])  # as sent: still encoded
+            except httpx.TimeoutException as error:
+                raise Problem(
+                    504, "upstream_timeout", "Upstream timed out", "The service did not answer in time."
+                ) from error
+            except httpx.TransportError as error:
+                raise Problem(
+                    502, "bad_gateway", "Bad gateway", "The service answered with a broken response."
+                ) from error
             finally:
                 await response.aclose()
             return Response(body, status_code=response.status_code, headers=answer_headers)

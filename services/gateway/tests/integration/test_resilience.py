@@ -94,3 +94,22 @@ async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[n
         if perf_counter() > deadline:
             raise AssertionError("condition never met")
         await asyncio.sleep(0.01)
+
+
+async def test_a_broken_answer_is_a_502_problem(faulty_gateway: GatewayHarness) -> None:
+    async def answer_garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"this is not HTTP\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_garbage, "127.0.0.1", faulty_gateway.closed_ports["auth"])
+    try:
+        await asyncio.sleep(1.1)  # auth's breaker may be open from the tests above: let it probe
+        answer = await faulty_gateway.client.get("/api/v1/auth/echo")
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert answer.status_code == 502
+    assert answer.json()["code"] == "bad_gateway"
+    assert faulty_gateway.metric("gateway_upstream_failures_total", upstream="auth", kind="protocol") == 1
