@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -12,14 +14,19 @@ pytestmark = pytest.mark.e2e
 SERVICE_PATHS = ("/api/v1/auth/", "/api/v1/charts", "/api/v1/geo/", "/api/v1/plans")
 
 
+def documents_every_service(paths: list[str]) -> bool:
+    return all(any(path.startswith(prefix) for path in paths) for prefix in SERVICE_PATHS)
+
+
 async def test_the_merged_openapi_documents_every_service(fleet: Fleet) -> None:
-    async with httpx.AsyncClient(base_url=fleet.gateway, timeout=10) as client:
-        answer = await client.get("/api/v1/openapi.json")
+    async with httpx.AsyncClient(base_url=fleet.gateway, timeout=10) as client, asyncio.timeout(15):
+        # The gateway may have started before the services: it refetches the missing ones every 2 s.
+        while not documents_every_service(
+            list((answer := await client.get("/api/v1/openapi.json")).json()["paths"])
+        ):
+            await asyncio.sleep(0.5)
         docs = await client.get("/docs")
     assert answer.status_code == 200
-    paths = answer.json()["paths"]
-    for prefix in SERVICE_PATHS:
-        assert any(path.startswith(prefix) for path in paths), prefix
     assert "ProblemDetail" in answer.json()["components"]["schemas"]
     assert docs.status_code == 200
     assert "swagger-ui-bundle.js" in docs.text

@@ -2,9 +2,9 @@
 
 Each upstream's `/openapi.json` is fetched on a period (and at start); a change is seen from its `ETag` when
 the upstream sends one (`If-None-Match`), else from a hash of the body. An upstream that cannot be reached
-keeps its last document; one never reached is left out until it answers, and while one is missing a
-request for the document refetches (at most every `MISSING_RETRY_SECONDS`), so a gateway started before
-its upstreams does not serve a partial document for a whole period.
+keeps its last document; one never reached is left out until it answers. While one is missing, fetching
+is retried every `MISSING_RETRY_SECONDS` (and on a request for the document, as often), so a gateway
+started before its upstreams does not serve a partial document for a whole period.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from nocturna_gateway.routing import RouteTable, Upstream
 logger = logging.getLogger("nocturna.gateway.api_docs")
 
 OPENAPI_PATH = "/openapi.json"
-MISSING_RETRY_SECONDS = 5.0
+MISSING_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -51,7 +51,6 @@ class OpenApiCatalog:
         self._title = title
         self._version = version
         self._fetched: dict[str, _Fetched] = {}
-        self._merged: Document | None = None
         self._body: bytes | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -59,8 +58,9 @@ class OpenApiCatalog:
 
     async def document(self) -> bytes:
         """The merged document as JSON; fetched now when never fetched or an upstream is still missing."""
-        missing = len(self._fetched) < len(self._routes.upstreams)
-        if self._body is None or (missing and time.monotonic() - self._refreshed_at >= MISSING_RETRY_SECONDS):
+        if self._body is None or (
+            self._missing() and time.monotonic() - self._refreshed_at >= MISSING_RETRY_SECONDS
+        ):
             await self.refresh()
         assert self._body is not None
         return self._body
@@ -73,10 +73,8 @@ class OpenApiCatalog:
             changed = any(results) or self._body is None
             if changed:
                 documents = {name: fetched.document for name, fetched in self._fetched.items()}
-                self._merged = merge_openapi(
-                    documents, self._serves, title=self._title, version=self._version
-                )
-                self._body = json.dumps(self._merged, separators=(",", ":")).encode()
+                merged = merge_openapi(documents, self._serves, title=self._title, version=self._version)
+                self._body = json.dumps(merged, separators=(",", ":")).encode()
             return changed
 
     def start(self) -> None:
@@ -87,6 +85,9 @@ class OpenApiCatalog:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def _missing(self) -> bool:
+        return len(self._fetched) < len(self._routes.upstreams)
 
     def _serves(self, service: str, path: str) -> bool:
         upstream = self._routes.route_for(path)
@@ -117,4 +118,4 @@ class OpenApiCatalog:
                 await self.refresh()
             except Exception:
                 logger.exception("refreshing the merged OpenAPI document failed")
-            await asyncio.sleep(self._refresh_seconds)
+            await asyncio.sleep(MISSING_RETRY_SECONDS if self._missing() else self._refresh_seconds)
