@@ -51,6 +51,7 @@ class OpenApiCatalog:
         self._title = title
         self._version = version
         self._fetched: dict[str, _Fetched] = {}
+        self._failing: set[str] = set()
         self._body: bytes | None = None
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -98,6 +99,7 @@ class OpenApiCatalog:
         headers = {"if-none-match": known.etag} if known and known.etag else {}
         try:
             response = await self._client.get(upstream.url + OPENAPI_PATH, headers=headers)
+            self._failing.discard(upstream.name)
             if response.status_code == 304:
                 return False
             response.raise_for_status()
@@ -106,8 +108,10 @@ class OpenApiCatalog:
             if known is not None and known.digest == digest:
                 return False
             document = json.loads(body)
-        except (httpx.HTTPError, ValueError):
-            logger.warning("could not fetch the OpenAPI document of %s", upstream.name, exc_info=True)
+        except (httpx.HTTPError, ValueError) as error:
+            if upstream.name not in self._failing:  # once per outage: missing upstreams are retried often
+                self._failing.add(upstream.name)
+                logger.warning("could not fetch the OpenAPI document of %s: %r", upstream.name, error)
             return False
         self._fetched[upstream.name] = _Fetched(document, digest, response.headers.get("etag"))
         return True
