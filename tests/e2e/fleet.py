@@ -73,6 +73,9 @@ def running_fleet(run: TestRun, logs: Path, timeout: float = 120) -> Iterator[Fl
             "UPSTREAMS__GEOCODING": f"http://127.0.0.1:{ports['geocoding']}",
             "EMAIL__FILE_PATH": str(logs / "mail.jsonl"),
             "EMAIL__POLL_INTERVAL_SECONDS": "0.1",
+            # Every test client is one address and tests poll: limits are the gateway tests' business.
+            "RATE_LIMIT__ANONYMOUS_PER_MINUTE": "6000",
+            "RATE_LIMIT__DEFAULT_PER_MINUTE": "6000",
         }
     )
     migrate(MIGRATED, env, cwd=ROOT)

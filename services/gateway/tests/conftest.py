@@ -1,17 +1,35 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
 from uuid import UUID
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from nocturna_gateway.bootstrap import GatewayService
 from nocturna_gateway.edge.api_keys import ApiKeyGrant
 from nocturna_gateway.edge.authenticator import ApiKeyResolver, EdgeAuthenticator
 from nocturna_gateway.edge.deny_list import RecentlyCleared
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
 from nocturna_gateway.edge.revocations import Revocations
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
+from nocturna_gateway.settings import (
+    CorsSettings,
+    GatewaySettings,
+    RateLimitSettings,
+    ResilienceSettings,
+    SecurityHeaderSettings,
+    UpstreamSettings,
+    UpstreamTimeout,
+    UpstreamTimeouts,
+)
 from nocturna_platform.security import (
     SigningKey,
     StaticKeySet,
@@ -19,8 +37,13 @@ from nocturna_platform.security import (
     VerificationKeys,
     issue_access_token,
 )
-from nocturna_platform.settings import TokenVerificationSettings
+from nocturna_platform.security.principal import Principal
+from nocturna_platform.settings import HttpSettings, TokenVerificationSettings
+from nocturna_platform.testing.faults import TcpProxy
+from nocturna_platform.testing.service_processes import free_port
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel, SecretStr
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.tests.fakes import (
     FakeApiKeyIntrospection,
@@ -109,3 +132,208 @@ def build_edge(
 @pytest.fixture
 def edge() -> Edge:
     return build_edge()
+
+
+PREFIXES = {
+    "auth": "/api/v1/auth",
+    "chart": "/api/v1/charts",
+    "geocoding": "/api/v1/geo",
+    "subscription": "/api/v1/plans",
+}
+ALLOWED_ORIGIN = "https://app.nocturna.test"
+MAX_BODY_BYTES = 4096
+LIMIT = 5
+"""Default and anonymous requests per minute of the limited gateway."""
+
+
+def place_model(service: str) -> type[BaseModel]:
+    """Every upstream has a `Place` schema; chart's differs from the others'."""
+    if service == "chart":
+
+        class Place(BaseModel):
+            latitude: float
+
+        return Place
+
+    class Place(BaseModel):  # type: ignore[no-redef]
+        name: str
+
+    return Place
+
+
+def upstream_app(service: str) -> FastAPI:
+    """A small stand-in for one service: its own paths, and a `Place` schema that differs between services."""
+    app = FastAPI(title=service)
+    prefix = PREFIXES[service]
+    place = place_model(service)
+    app.state.hits = 0
+
+    @app.get(prefix + "/echo", operation_id=f"{service}_echo")
+    async def echo(request: Request) -> dict[str, object]:
+        app.state.hits += 1
+        return {"service": service, "forwarded_for": request.headers.get("x-forwarded-for")}
+
+    @app.post(prefix + "/echo", operation_id=f"{service}_upload")
+    async def upload(request: Request) -> dict[str, int]:
+        app.state.hits += 1
+        return {"bytes": len(await request.body())}
+
+    @app.get(prefix + "/slow")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(3)
+        return {"late": "yes"}
+
+    @app.post(prefix + "/place", response_model=place)
+    async def echo_place(body: dict[str, object]) -> BaseModel:
+        return place.model_validate(body)
+
+    @app.get("/internal/" + service)
+    async def internal() -> dict[str, str]:
+        return {}
+
+    return app
+
+
+class LocalUpstream:
+    """An upstream served over real HTTP on a loopback port, startable and stoppable by a test."""
+
+    def __init__(self, service: str, port: int | None = None) -> None:
+        self.service = service
+        self.port = port or free_port()
+        self.app = upstream_app(service)
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+            self._server = None
+
+
+class FakeAuthenticator:
+    """Stands in for edge authentication: leaves the principal in `request.state` as it will.
+
+    `x-test-user: <uuid>` authenticates with an access token; adding `x-test-api-key: <token id>`, with an API key.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            user = headers.get(b"x-test-user")
+            state = scope.setdefault("state", {})
+            state["principal"] = None
+            state["credential"] = None
+            if user is not None:
+                api_key = headers.get(b"x-test-api-key")
+                state["principal"] = Principal(
+                    subject=UUID(user.decode()),
+                    session_id=None,
+                    roles=frozenset({"user"}),
+                    scopes=frozenset(),
+                    token_id=api_key.decode() if api_key else "jti-1",
+                    expires_at=datetime.now(UTC) + timedelta(minutes=15),
+                )
+                state["credential"] = "api_key" if api_key else "token"
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class GatewayHarness:
+    service: GatewayService
+    client: httpx.AsyncClient
+    upstreams: dict[str, LocalUpstream]
+    redis_proxy: TcpProxy | None = None
+    closed_ports: dict[str, int] = field(default_factory=dict)
+
+    def metric(self, name: str, **labels: str) -> float:
+        value = self.service.shell.metrics.registry.get_sample_value(name, labels)
+        return value or 0.0
+
+
+@pytest.fixture(scope="session")
+async def upstreams(test_env: dict[str, str]) -> AsyncIterator[dict[str, LocalUpstream]]:
+    servers = {service: LocalUpstream(service) for service in PREFIXES}
+    for server in servers.values():
+        await server.start()
+    yield servers
+    for server in servers.values():
+        await server.stop()
+
+
+@asynccontextmanager
+async def serving_gateway(
+    settings: GatewaySettings,
+) -> AsyncIterator[tuple[GatewayService, httpx.AsyncClient]]:
+    service = GatewayService(settings)
+    async with service.app.router.lifespan_context(service.app):
+        # A trusted proxy's address: tests name the client in X-Forwarded-For, as the ingress would.
+        transport = httpx.ASGITransport(app=FakeAuthenticator(service.app), client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            yield service, client
+
+
+@pytest.fixture(scope="session")
+async def gateway(
+    test_env: dict[str, str], upstreams: dict[str, LocalUpstream]
+) -> AsyncIterator[GatewayHarness]:
+    """The gateway in front of four live upstreams, with small limits; its rate-limit Redis behind a cuttable proxy."""
+    redis = urlparse(test_env["REDIS_URL"])
+    redis_proxy = await TcpProxy(redis.hostname or "127.0.0.1", redis.port or 6379).start()
+    redis_url = test_env["REDIS_URL"].replace(
+        redis.netloc.rpartition("@")[2], f"127.0.0.1:{redis_proxy.port}"
+    )
+    settings = GatewaySettings(
+        http=HttpSettings(port=8000, max_body_bytes=MAX_BODY_BYTES),
+        upstreams=UpstreamSettings(**{name: server.url for name, server in upstreams.items()}),
+        rate_limit=RateLimitSettings(
+            default_per_minute=LIMIT,
+            anonymous_per_minute=LIMIT,
+            redis_url=SecretStr(redis_url),
+            outage_cooldown_seconds=0.3,
+        ),
+        resilience=ResilienceSettings(
+            timeouts=UpstreamTimeouts(subscription=UpstreamTimeout(read_seconds=0.5)),
+        ),
+        cors=CorsSettings(allowed_origins=[ALLOWED_ORIGIN]),
+        security_headers=SecurityHeaderSettings(hsts_max_age_seconds=31_536_000),
+    )
+    async with serving_gateway(settings) as (service, client):
+        yield GatewayHarness(service, client, upstreams, redis_proxy=redis_proxy)
+    await redis_proxy.stop()
+
+
+@pytest.fixture(scope="session")
+async def faulty_gateway(
+    test_env: dict[str, str], upstreams: dict[str, LocalUpstream]
+) -> AsyncIterator[GatewayHarness]:
+    """Only subscription is up; auth, chart and geocoding point at closed ports. No rate limits."""
+    closed = {name: free_port() for name in ("auth", "chart", "geocoding")}
+    settings = GatewaySettings(
+        upstreams=UpstreamSettings(
+            subscription=upstreams["subscription"].url,
+            **{name: f"http://127.0.0.1:{port}" for name, port in closed.items()},
+        ),
+        rate_limit=RateLimitSettings(enabled=False),
+        resilience=ResilienceSettings(
+            retries=2, retry_backoff_seconds=0.3, breaker_failure_threshold=3, breaker_cooldown_seconds=1.0
+        ),
+    )
+    async with serving_gateway(settings) as (service, client):
+        yield GatewayHarness(service, client, upstreams, closed_ports=closed)

@@ -1,6 +1,8 @@
 """In-memory stand-ins for the gateway's Redis and auth adapters (same contract tests as the real ones).
 
-Fakes of the WebSocket ports: a socket driven by the test, a replay buffer in memory, an authenticator."""
+Fakes of the WebSocket ports: a socket driven by the test, a replay buffer in memory, an authenticator.
+
+Fakes of the gateway's ports: they pass the same contract tests as the Redis adapter."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from uuid import UUID, uuid4
 
 from nocturna_gateway.edge.api_keys import ApiKeyGrant, PresentedApiKey, Refused, Resolution
 from nocturna_gateway.edge.introspection import IntrospectionUnavailable
+from nocturna_gateway.rate_limiting.decision import Bucket, RateLimitDecision, gcra
+from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys
 from nocturna_gateway.websocket.connection import SocketClosed
 from nocturna_gateway.websocket.protocol import UserEvent
 from nocturna_platform.security.principal import Principal
@@ -222,3 +226,40 @@ class FakeAuthenticator:
             return self.principals[token]
         except KeyError:
             raise PermissionError("unknown token") from None
+
+
+class InMemoryRateLimiter:
+    def __init__(self, keys: RateLimitKeys) -> None:
+        self._keys = keys
+        self.buckets: dict[str, Bucket] = {}
+        self.plans: dict[str, tuple[int, int]] = {}
+
+    async def check(
+        self, bucket: str, plan_key: str | None, default_limit: int, now_ms: int
+    ) -> RateLimitDecision:
+        limit = default_limit
+        if plan_key is not None and plan_key in self.plans:
+            limit = self.plans[plan_key][0]
+        decision, updated = gcra(self.buckets.get(bucket), now_ms, limit)
+        if updated is not None:
+            self.buckets[bucket] = updated
+        return decision
+
+    async def set_plan_limit(self, user: UUID, limit: int, version: int) -> bool:
+        key = self._keys.plan(user)
+        known = self.plans.get(key)
+        if known is not None and known[1] >= version:
+            return False
+        self.plans[key] = (limit, version)
+        return True
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -113,6 +113,7 @@ class ServiceShell:
         routers: Sequence[APIRouter],
         extra_checks: Sequence[ReadinessCheck] = (),
         middleware: Sequence[Middleware] = (),
+        docs_ui: bool = True,
     ) -> FastAPI:
         """`middleware` runs inside the shell's request-context middleware (see `http.app.create_app`)."""
         app = create_app(
@@ -125,6 +126,7 @@ class ServiceShell:
             lifespan=self._lifespan,
             tracer_provider=self.tracer_provider,
             middleware=middleware,
+            docs_ui=docs_ui,
         )
         app.state.token_verifier = TokenVerifier(
             self.settings.tokens, JwksCache(self.settings.tokens, self._jwks_http), self.clock

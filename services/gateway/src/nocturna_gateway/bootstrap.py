@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import gc
 import math
+import time
 
 import httpx
+import redis.asyncio as aioredis
 from fastapi import FastAPI
+from nocturna_platform.http.app import OPERATIONAL_PATHS
 from nocturna_platform.shell import ServiceShell
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
+from nocturna_gateway.api_docs.catalog import OpenApiCatalog
+from nocturna_gateway.api_docs.routes import api_docs_router
 from nocturna_gateway.consumers.instance_queue import InstanceQueue
 from nocturna_gateway.edge_composition import EdgeAuthentication
 from nocturna_gateway.proxy import UpstreamProxy, proxy_router
+from nocturna_gateway.rate_limiting import plan_limits
+from nocturna_gateway.rate_limiting.middleware import RateLimitMetrics, RateLimitMiddleware
+from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys, RedisRateLimiter
+from nocturna_gateway.resilience.breaker import CircuitBreaker
+from nocturna_gateway.resilience.upstream_calls import UpstreamCalls, UpstreamMetrics
 from nocturna_gateway.routing import RouteTable
+from nocturna_gateway.security_headers import SecurityHeadersMiddleware
 from nocturna_gateway.settings import GatewaySettings
 from nocturna_gateway.websocket.credentials import CredentialAuthenticator
 from nocturna_gateway.websocket.endpoint import websocket_router
@@ -20,6 +33,16 @@ from nocturna_gateway.websocket.fan_out import EventFanOut
 from nocturna_gateway.websocket.hub import ConnectionHub, SocketMetrics
 from nocturna_gateway.websocket.replay import RedisReplayBuffer
 from nocturna_gateway.websocket.session import SessionLimits, SocketSessions
+
+VERSION = "1.0.0"
+EXPOSED_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+]
 
 
 class GatewayService:
@@ -30,27 +53,93 @@ class GatewayService:
         limits = httpx.Limits(
             max_connections=math.ceil(proxy.max_connections / proxy.pools),
             max_keepalive_connections=math.ceil(proxy.max_keepalive_connections / proxy.pools),
+            keepalive_expiry=proxy.keepalive_expiry_seconds,
         )
-        self.clients = [
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(proxy.read_timeout_seconds, connect=proxy.connect_timeout_seconds),
-                limits=limits,
-                follow_redirects=False,
-            )
-            for _ in range(proxy.pools)
-        ]
+        self.clients = [httpx.AsyncClient(limits=limits, follow_redirects=False) for _ in range(proxy.pools)]
         for client in self.clients:
             shell.on_stop(client.aclose)
-        self.proxy = UpstreamProxy(self.clients, RouteTable.from_settings(settings.upstreams))
+        routes = RouteTable.from_settings(settings.upstreams)
+        self.upstream_calls = UpstreamCalls(
+            routes.upstreams,
+            settings.resilience,
+            proxy,
+            time.monotonic,
+            UpstreamMetrics(shell.metrics.registry),
+        )
+        self.proxy = UpstreamProxy(self.clients, routes, self.upstream_calls)
+
+        self.catalog = self._openapi_catalog(settings, routes)
+        self.rate_limiter = self._rate_limiter(settings)
+        assert shell.messaging is not None
+        plan_limits.subscribe(shell.messaging.subscriptions, self.rate_limiter)
         self.edge = EdgeAuthentication.build(shell, settings)
         self.app: FastAPI = shell.create_app(
             title="Nocturna gateway",
-            version="1.0.0",
-            routers=[proxy_router(self.proxy)],
-            middleware=[self.edge.middleware()],
+            version=VERSION,
+            routers=[api_docs_router(self.catalog, VERSION), proxy_router(self.proxy)],
+            # Authentication first: the rate limiter counts by the principal it finds.
+            middleware=[self.edge.middleware(), *self._rate_limit_middleware(settings)],
+            docs_ui=False,
         )
         self.edge.install(self.app)
         self._compose_websocket(settings)
+        # Outside the shell's own middleware, so error answers (413, 500) carry them too; headers outermost.
+        cors = settings.cors
+        self.app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cors.allowed_origins,
+            allow_credentials=cors.allow_credentials and "*" not in cors.allowed_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            allow_headers=cors.allowed_headers,
+            expose_headers=EXPOSED_HEADERS,
+            max_age=cors.max_age_seconds,
+        )
+        self.app.add_middleware(SecurityHeadersMiddleware, settings=settings.security_headers)
+
+    def _openapi_catalog(self, settings: GatewaySettings, routes: RouteTable) -> OpenApiCatalog:
+        http = httpx.AsyncClient(timeout=settings.api_docs.fetch_timeout_seconds)
+        catalog = OpenApiCatalog(
+            routes,
+            http,
+            refresh_seconds=settings.api_docs.refresh_seconds,
+            title="Nocturna API",
+            version=VERSION,
+        )
+
+        async def start() -> None:
+            catalog.start()
+
+        self.shell.on_start(start)
+        self.shell.on_stop(catalog.stop)
+        self.shell.on_stop(http.aclose)
+        return catalog
+
+    def _rate_limiter(self, settings: GatewaySettings) -> RedisRateLimiter:
+        limits = settings.rate_limit
+        redis = aioredis.from_url(
+            (limits.redis_url or settings.redis_url).get_secret_value(),
+            socket_timeout=limits.redis_timeout_seconds,
+            socket_connect_timeout=limits.redis_timeout_seconds,
+        )
+        self.shell.on_stop(redis.aclose)
+        self.rate_limit_keys = RateLimitKeys(settings.redis_key_prefix)
+        return RedisRateLimiter(redis, self.rate_limit_keys)
+
+    def _rate_limit_middleware(self, settings: GatewaySettings) -> list[Middleware]:
+        if not settings.rate_limit.enabled:
+            return []
+        return [
+            Middleware(
+                RateLimitMiddleware,
+                limiter=self.rate_limiter,
+                keys=self.rate_limit_keys,
+                settings=settings.rate_limit,
+                trusted_proxies=settings.http.trusted_proxies,
+                metrics=RateLimitMetrics(self.shell.metrics.registry),
+                outage_breaker=CircuitBreaker(1, settings.rate_limit.outage_cooldown_seconds, time.monotonic),
+                exempt_paths=OPERATIONAL_PATHS,
+            )
+        ]
 
     def _compose_websocket(self, settings: GatewaySettings) -> None:
         ws, shell = settings.websocket, self.shell

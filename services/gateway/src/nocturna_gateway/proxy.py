@@ -12,6 +12,7 @@ from nocturna_platform.observability.context import current_request_id
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
+from nocturna_gateway.resilience.upstream_calls import UpstreamCalls
 from nocturna_gateway.routing import RouteTable
 
 HOP_BY_HOP = frozenset(
@@ -38,12 +39,15 @@ class UpstreamProxy:
     """Forwards over several small connection pools in turn: httpcore checks every pooled connection (a
     `poll` each) on every request and release, so one large pool costs CPU in proportion to its size."""
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient], routes: RouteTable) -> None:
+    def __init__(
+        self, clients: Sequence[httpx.AsyncClient], routes: RouteTable, calls: UpstreamCalls
+    ) -> None:
         self._clients = itertools.cycle(clients)
         self._routes = routes
+        self._calls = calls
 
     async def forward(self, request: Request) -> Response:
-        upstream = self._routes.upstream_for(request.url.path)
+        upstream = self._routes.route_for(request.url.path)
         if upstream is None:
             raise Problem(404, "not_found", "Not found", "No service serves this path.")
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in REPLACED_ON_FORWARD]
@@ -55,25 +59,25 @@ class UpstreamProxy:
         client = next(self._clients)
         upstream_request = client.build_request(
             request.method,
-            upstream + request.url.path,
+            upstream.url + request.url.path,
             params=request.url.query.encode() if request.url.query else None,
             headers=headers,
             content=request.stream() if _has_body(request) else None,
+            timeout=self._calls.timeout_for(upstream),
         )
-        try:
-            response = await client.send(upstream_request, stream=True)
-        except httpx.TimeoutException as error:
-            raise Problem(
-                504, "upstream_timeout", "Upstream timed out", "The service did not answer in time."
-            ) from error
-        except httpx.TransportError as error:
-            raise Problem(
-                503, "upstream_unavailable", "Service unavailable", "The service cannot be reached."
-            ) from error
+        response = await self._calls.send(client, upstream, upstream_request)
         answer_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
         if request.method != "HEAD" and _is_small(response):
             try:
                 body = b"".join([chunk async for chunk in response.aiter_raw()])  # as sent: still encoded
+            except httpx.TimeoutException as error:
+                raise Problem(
+                    504, "upstream_timeout", "Upstream timed out", "The service did not answer in time."
+                ) from error
+            except httpx.TransportError as error:
+                raise Problem(
+                    502, "bad_gateway", "Bad gateway", "The service answered with a broken response."
+                ) from error
             finally:
                 await response.aclose()
             return Response(body, status_code=response.status_code, headers=answer_headers)

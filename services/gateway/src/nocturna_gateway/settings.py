@@ -18,8 +18,14 @@ class UpstreamSettings(BaseModel):
 class ProxySettings(BaseModel):
     """Connection limits are totals, shared evenly by `pools` connection pools used in turn."""
 
-    connect_timeout_seconds: float = Field(default=1.0, gt=0)
-    read_timeout_seconds: float = Field(default=15.0, gt=0)
+    pool_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="Waiting for a free pooled connection."
+    )
+    keepalive_expiry_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        description="Below the upstreams' keep-alive timeout (5 s), so no request races a close.",
+    )
     max_connections: int = Field(default=200, ge=1)
     max_keepalive_connections: int = Field(default=50, ge=1)
     pools: int = Field(default=8, ge=1, le=64)
@@ -72,11 +78,88 @@ class WebSocketSettings(BaseModel):
         return self
 
 
+class UpstreamTimeout(BaseModel):
+    connect_seconds: float = Field(default=1.0, gt=0)
+    read_seconds: float = Field(
+        default=15.0, gt=0, description="Per read of the answer, not the whole answer."
+    )
+
+
+class UpstreamTimeouts(BaseModel):
+    """Per upstream; chart's read timeout is longer for calculations and batch requests."""
+
+    auth: UpstreamTimeout = UpstreamTimeout(read_seconds=10.0)
+    chart: UpstreamTimeout = UpstreamTimeout(read_seconds=30.0)
+    subscription: UpstreamTimeout = UpstreamTimeout(read_seconds=10.0)
+    geocoding: UpstreamTimeout = UpstreamTimeout(read_seconds=10.0)
+
+
+class ResilienceSettings(BaseModel):
+    """Retries (idempotent methods, connect errors only) and one circuit breaker per upstream."""
+
+    timeouts: UpstreamTimeouts = UpstreamTimeouts()
+    retries: int = Field(default=2, ge=0, le=5)
+    retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=10.0, gt=0)
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per minute: a principal's from its plan (projection of subscription changes), else these."""
+
+    enabled: bool = True
+    default_per_minute: int = Field(
+        default=60, ge=1, description="The free plan's, for users of no known plan."
+    )
+    anonymous_per_minute: int = Field(
+        default=60, ge=1, description="Per client IP, for requests without a principal."
+    )
+    redis_url: SecretStr | None = Field(default=None, description="Defaults to REDIS_URL.")
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
+    outage_cooldown_seconds: float = Field(default=5.0, gt=0, description="Fail open without asking Redis.")
+
+
+class CorsSettings(BaseModel):
+    allowed_origins: list[str] = Field(
+        default_factory=list, description='Exact origins, or ["*"] (no credentials).'
+    )
+    allow_credentials: bool = True
+    allowed_headers: list[str] = Field(
+        default_factory=lambda: [
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "X-API-Key",
+            "X-Request-ID",
+        ]
+    )
+    max_age_seconds: int = Field(default=600, ge=0)
+
+
+class SecurityHeaderSettings(BaseModel):
+    hsts_max_age_seconds: int | None = Field(
+        default=None, ge=0, description="Set where served over TLS only."
+    )
+    hsts_include_subdomains: bool = True
+    referrer_policy: str = "no-referrer"
+
+
+class ApiDocsSettings(BaseModel):
+    """The merged OpenAPI document: refetched from every upstream on this period."""
+
+    refresh_seconds: float = Field(default=60.0, gt=0)
+    fetch_timeout_seconds: float = Field(default=3.0, gt=0)
+
+
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     http: HttpSettings = HttpSettings(port=8000)
     upstreams: UpstreamSettings = UpstreamSettings()
     proxy: ProxySettings = ProxySettings()
     edge_auth: EdgeAuthSettings = EdgeAuthSettings()
-
     websocket: WebSocketSettings = WebSocketSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    cors: CorsSettings = CorsSettings()
+    security_headers: SecurityHeaderSettings = SecurityHeaderSettings()
+    api_docs: ApiDocsSettings = ApiDocsSettings()

@@ -46,16 +46,18 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     tracer_provider: TracerProvider | None = None,
     middleware: Sequence[Middleware] = (),
+    docs_ui: bool = True,
 ) -> FastAPI:
     """A FastAPI app with problem+json errors, request ids, metrics, access logs, probes and (given a
-    provider) tracing. `middleware` (e.g. CORS) runs inside ours, so it sees the request id and is counted."""
+    provider) tracing. `middleware` (e.g. CORS) runs inside ours, so it sees the request id and is counted.
+    `docs_ui=False` leaves `/docs` to the service (the gateway serves the merged document's UI there)."""
     development = settings.is_development
     app = ServiceApp(
         title=title,
         version=version,
         lifespan=lifespan,
         debug=False,
-        docs_url="/docs" if development else None,
+        docs_url="/docs" if development and docs_ui else None,
         redoc_url=None,
         responses=problem_responses(500),
         # One tracing mechanism: the OpenTelemetry instrumentor below, not FastAPI's built-in one, which
