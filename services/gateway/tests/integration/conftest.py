@@ -162,9 +162,10 @@ def claims(token: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-async def gateway(
+async def edge_gateway(
     test_env: dict[str, str], auth_process: AuthProcess, upstream: EchoUpstream
 ) -> AsyncIterator[Gateway]:
+    """The gateway in front of a real auth process and an echo upstream, for edge authentication."""
     settings = GatewaySettings(
         upstreams=UpstreamSettings(
             auth=auth_process.url, chart=upstream.url, subscription=upstream.url, geocoding=upstream.url
