@@ -197,10 +197,11 @@ class InMemoryExternalIdentityRepository:
         link = self._links.get((provider, subject))
         return copy.deepcopy(link) if link else None
 
-    async def add(self, link: ExternalIdentityLink) -> None:
+    async def add(self, link: ExternalIdentityLink) -> bool:
         if (link.provider, link.subject) in self._links:
-            raise ValueError("the identity is linked already")  # the primary key of the real table
+            return False  # the primary key of the real table
         self._links[(link.provider, link.subject)] = copy.deepcopy(link)
+        return True
 
     async def save(self, link: ExternalIdentityLink) -> None:
         if (link.provider, link.subject) in self._links:

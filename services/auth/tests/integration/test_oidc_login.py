@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -188,6 +189,22 @@ async def test_a_verified_email_links_the_existing_verified_account(oidc: OidcWo
     assert len(await _identities(oidc, user_id)) == 1
     assert (await oidc.auth.password_grant(email, PASSWORD)).status_code == 200
     assert "auth.user.email_verified.v1" not in types_of(await events_about(oidc.auth, user_id))
+
+
+async def test_two_first_sign_ins_of_one_subject_at_once_both_succeed_with_one_link(oidc: OidcWorld) -> None:
+    email = unique_email()
+    registered = await oidc.auth.register(email)
+    user_id = UUID(str(registered["id"]))
+    async with sessions_of(oidc.auth)() as session:
+        await session.execute(update(UserRow).where(col(UserRow.id) == user_id).values(email_verified=True))
+        await session.commit()
+    login = FakeLogin("twice-" + uuid.uuid4().hex, email, True)
+    first, second = await _at_provider(oidc, login), await _at_provider(oidc, login)
+
+    answers = await asyncio.gather(_come_back(oidc, first), _come_back(oidc, second))
+
+    assert [(await _me(oidc, answer))["id"] for answer in answers] == [str(user_id)] * 2
+    assert await _identities(oidc, user_id) == [("fake", login.subject)]
 
 
 async def test_an_existing_unverified_account_is_not_linked(oidc: OidcWorld) -> None:

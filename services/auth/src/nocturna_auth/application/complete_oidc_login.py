@@ -111,9 +111,13 @@ class CompleteOidcLoginHandler:
                 "an account with this email exists but its address is not verified: verify it with the "
                 "link we mailed (or reset its password), then sign in with the provider again"
             )
-        await uow.external_identities.add(
+        linked = await uow.external_identities.add(
             ExternalIdentityLink(identity.provider, identity.subject, user.id, now, now)
         )
+        if not linked:  # a concurrent first sign-in of the same subject linked it meanwhile
+            link = await uow.external_identities.get(identity.provider, identity.subject)
+            if link is None or link.user_id != user.id:
+                raise InvalidLoginState("a concurrent sign-in linked this identity meanwhile; start again")
         return user
 
     async def _register(
