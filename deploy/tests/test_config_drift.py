@@ -65,10 +65,11 @@ def test_the_walk_finds_nested_groups_secrets_and_optional_settings() -> None:
 def test_services_without_a_database_or_broker_read_none_of_their_settings() -> None:
     gateway = variables_of("gateway")
     assert "DATABASE_URL" not in gateway
-    assert "AMQP_URL" not in gateway
-    assert "UPSTREAMS__CHART" in gateway
-    assert "DATABASE_URL" in variables_of("geocoding")
-    assert "AMQP_URL" not in variables_of("geocoding")
+    assert not any(name.startswith("DATABASE_POOL__") for name in gateway)
+    assert {"AMQP_URL", "MESSAGING__BATCH_MAX_SIZE", "UPSTREAMS__CHART"} <= set(gateway)
+    geocoding = variables_of("geocoding")
+    assert "DATABASE_URL" in geocoding
+    assert not any(name.startswith(("AMQP_URL", "MESSAGING__", "OUTBOX__")) for name in geocoding)
 
 
 @pytest.mark.parametrize("overlay", sorted(OVERLAYS))

@@ -94,6 +94,27 @@ def test_strict_validation_rejects_an_unknown_field() -> None:
             {"services": {"chart": {"settings": {"batch": {"max_chunk_records": 0}}}}},
             "/services/chart/settings/batch",
         ),
+        (
+            {"services": {"chart": {"settings": {"engine": {"kind": "cloud"}}}}},
+            "/services/chart/settings/engine",
+        ),
+        (
+            {"services": {"chart": {"settings": {"engine": {"remote": {"max_in_flight": 16}}}}}},
+            "/services/chart/settings/engine/remote",
+        ),
+        (
+            {"services": {"gateway": {"settings": {"edge_auth": {"max_access_token_seconds": 30}}}}},
+            "/services/gateway/settings/edge_auth",
+        ),
+        (
+            {"services": {"gateway": {"settings": {"resilience": {"retries": 9}}}}},
+            "/services/gateway/settings/resilience",
+        ),
+        (
+            {"services": {"gateway": {"secrets": {"edge_auth": {"service_client_id": "x"}}}}},
+            "/services/gateway/secrets/edge_auth",
+        ),
+        ({"settings": {"broker": {"messaging": {"batch_max_size": 0}}}}, "/settings/broker/messaging"),
     ],
 )
 def test_values_schema_rejects_bad_values(bad: dict[str, Any], complaint: str) -> None:
@@ -251,7 +272,7 @@ def test_network_policies_let_services_out_only_where_they_need() -> None:
         egress = policies[f"nocturna-{service}"]["spec"]["egress"]
         return {port["port"] for rule in egress for port in rule.get("ports", [])}
 
-    assert ports("gateway") == {53, 6379, 4318, 8001, 8002, 8003, 8004}
+    assert ports("gateway") == {53, 6379, 4318, 5672, 8001, 8002, 8003, 8004}
     assert ports("geocoding") == {53, 6379, 4318, 5432, 8001}
     assert ports("chart") == {53, 6379, 4318, 5432, 5672, 8001, 8004}
     assert ports("subscription") == {53, 6379, 4318, 5432, 5672, 8001, 443}
@@ -334,3 +355,20 @@ def test_feature_environment_is_small_and_isolated_by_its_suffix() -> None:
     gateway = named(manifests, "ConfigMap", "nocturna-pr-0-gateway")["data"]
     assert gateway["UPSTREAMS__AUTH"] == "http://nocturna-pr-0-auth:8001"
     assert not of_kind(manifests, "Secret"), "feature environments read the Secrets CI made"
+
+
+def test_the_gateway_gets_its_service_client_and_lists_naming_values_render_through_tpl() -> None:
+    gateway = {
+        "settings": {"edge_auth": {"service_client_id": "6f1c2a44-0000-4000-8000-000000000001"}},
+        "secrets": {"edge_auth": {"service_client_secret": "client-s3cret"}},
+    }
+    manifests = render_values(deep_merge(overlay_values("dev"), {"services": {"gateway": gateway}}))
+    config = named(manifests, "ConfigMap", "nocturna-gateway")["data"]
+    secret = named(manifests, "Secret", "nocturna-gateway")["stringData"]
+    assert config["EDGE_AUTH__SERVICE_CLIENT_ID"] == "6f1c2a44-0000-4000-8000-000000000001"
+    assert "EDGE_AUTH__SERVICE_CLIENT_SECRET" not in config
+    assert secret["EDGE_AUTH__SERVICE_CLIENT_SECRET"] == "client-s3cret"
+    assert {"AMQP_URL", "REDIS_URL"} <= set(secret)
+    assert json.loads(config["CORS__ALLOWED_ORIGINS"]) == ["http://app.nocturna.localhost"]
+    without = named(render("dev"), "ConfigMap", "nocturna-gateway")["data"]
+    assert "EDGE_AUTH__SERVICE_CLIENT_ID" not in without

@@ -47,12 +47,13 @@ app.kubernetes.io/component: {{ .component }}
 ENCRYPTION__KEYS BILLING__STRIPE_PRICES
 {{- end -}}
 
-{{/* One value as the text of an environment variable: strings through tpl, everything else as JSON. */}}
+{{/* One value as the text of an environment variable: strings through tpl, everything else as JSON (then
+through tpl too, so a list may name values: `allowed_origins: ['{{ .Values.appUrl }}']`). */}}
 {{- define "nocturna.envValue" -}}
 {{- if kindIs "string" .value -}}
 {{- tpl .value .root -}}
 {{- else -}}
-{{- toJson .value -}}
+{{- tpl (toJson .value) .root -}}
 {{- end -}}
 {{- end -}}
 
