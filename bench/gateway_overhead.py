@@ -16,9 +16,9 @@ import uvloop
 from nocturna_platform.security.signing import SigningKey
 from nocturna_platform.settings import TokenVerificationSettings
 from nocturna_platform.testing.service_processes import free_port, running_services
+from nocturna_platform.testing.tokens import access_token, serving_jwks
 
 from bench.http_load import Load, drive
-from bench.jwks_server import access_token, serving_jwks
 from bench.report import milliseconds, process_cpu_seconds, verdict
 
 PATH = "/api/v1/plans"

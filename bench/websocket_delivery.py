@@ -9,14 +9,10 @@ import json
 import os
 import random
 import tempfile
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from time import perf_counter
-from typing import Any
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -26,8 +22,10 @@ from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_contracts.envelope import Envelope
 from nocturna_platform.clock import utc_now
 from nocturna_platform.ids import uuid7
-from nocturna_platform.security.signing import SigningKey, issue_access_token
+from nocturna_platform.security.signing import SigningKey
+from nocturna_platform.settings import TokenVerificationSettings
 from nocturna_platform.testing.service_processes import free_port, running_services
+from nocturna_platform.testing.tokens import access_token, serving_jwks
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -36,36 +34,11 @@ from bench.report import milliseconds, percentile, verdict
 TARGET_P99_SECONDS = 0.050
 ISSUER = "http://bench.gateway"
 AUDIENCE = "nocturna"
+TOKENS = TokenVerificationSettings(issuer=ISSUER, audience=AUDIENCE)
 CONNECT_CONCURRENCY = 50
 WARMUP_EVENTS = 50
 IDLE_HOLD_SECONDS = 25.0
 """Longer than the deployed heartbeat interval (20 s): every idle socket answers at least one ping."""
-
-
-@contextmanager
-def serving_jwks(key: SigningKey) -> Iterator[str]:
-    """The key set the gateway fetches, from a small HTTP server in this process."""
-    body = json.dumps({"keys": [key.public_jwk()]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class Client:
@@ -102,18 +75,7 @@ async def _open_clients(
 
     async def open_one() -> Client:
         user_id = uuid4()
-        token = issue_access_token(
-            key,
-            issuer=ISSUER,
-            audience=AUDIENCE,
-            subject=user_id,
-            session_id=uuid4(),
-            roles=["user"],
-            scopes=[],
-            ttl=timedelta(minutes=30),
-            now=utc_now(),
-            token_id=uuid4().hex,
-        )
+        token = access_token(key, TOKENS, subject=user_id, ttl=timedelta(minutes=30))
         async with gate:
             connection = await connect(url, open_timeout=30, ping_interval=None)
             await connection.send(json.dumps({"type": "auth", "token": token}))

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from nocturna_gateway.edge.revocations import Revocations
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
 from nocturna_gateway.settings import (
     CorsSettings,
+    EdgeAuthSettings,
     GatewaySettings,
     RateLimitSettings,
     ResilienceSettings,
@@ -37,14 +38,13 @@ from nocturna_platform.security import (
     VerificationKeys,
     issue_access_token,
 )
-from nocturna_platform.security.principal import Principal
 from nocturna_platform.settings import HttpSettings, TokenVerificationSettings
 from nocturna_platform.testing.faults import TcpProxy
 from nocturna_platform.testing.service_processes import free_port
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, SecretStr
-from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.gateway.tests.auth_stand_in import JWKS_PATH, AuthStandIn
 from services.gateway.tests.fakes import (
     FakeApiKeyIntrospection,
     InMemoryApiKeyCache,
@@ -224,41 +224,12 @@ class LocalUpstream:
             self._server = None
 
 
-class FakeAuthenticator:
-    """Stands in for edge authentication: leaves the principal in `request.state` as it will.
-
-    `x-test-user: <uuid>` authenticates with an access token; adding `x-test-api-key: <token id>`, with an API key.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope["headers"])
-            user = headers.get(b"x-test-user")
-            state = scope.setdefault("state", {})
-            state["principal"] = None
-            state["credential"] = None
-            if user is not None:
-                api_key = headers.get(b"x-test-api-key")
-                state["principal"] = Principal(
-                    subject=UUID(user.decode()),
-                    session_id=None,
-                    roles=frozenset({"user"}),
-                    scopes=frozenset(),
-                    token_id=api_key.decode() if api_key else "jti-1",
-                    expires_at=datetime.now(UTC) + timedelta(minutes=15),
-                )
-                state["credential"] = "api_key" if api_key else "token"
-        await self.app(scope, receive, send)
-
-
 @dataclass
 class GatewayHarness:
     service: GatewayService
     client: httpx.AsyncClient
     upstreams: dict[str, LocalUpstream]
+    auth: AuthStandIn
     redis_proxy: TcpProxy | None = None
     closed_ports: dict[str, int] = field(default_factory=dict)
 
@@ -268,8 +239,17 @@ class GatewayHarness:
 
 
 @pytest.fixture(scope="session")
-async def upstreams(test_env: dict[str, str]) -> AsyncIterator[dict[str, LocalUpstream]]:
+def auth_stand_in() -> AuthStandIn:
+    return AuthStandIn(TOKENS)
+
+
+@pytest.fixture(scope="session")
+async def upstreams(
+    test_env: dict[str, str], auth_stand_in: AuthStandIn
+) -> AsyncIterator[dict[str, LocalUpstream]]:
+    """The four upstreams; auth's also answers the gateway's edge authentication (`AuthStandIn`)."""
     servers = {service: LocalUpstream(service) for service in PREFIXES}
+    auth_stand_in.install(servers["auth"].app)
     for server in servers.values():
         await server.start()
     yield servers
@@ -284,14 +264,19 @@ async def serving_gateway(
     service = GatewayService(settings)
     async with service.app.router.lifespan_context(service.app):
         # A trusted proxy's address: tests name the client in X-Forwarded-For, as the ingress would.
-        transport = httpx.ASGITransport(app=FakeAuthenticator(service.app), client=("127.0.0.1", 40000))
+        transport = httpx.ASGITransport(app=service.app, client=("127.0.0.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             yield service, client
 
 
+def verified_by(auth: AuthStandIn, upstreams: dict[str, LocalUpstream]) -> TokenVerificationSettings:
+    """Tokens signed by the auth stand-in, whose JWKS the live auth upstream serves."""
+    return TOKENS.model_copy(update={"jwks_url": upstreams["auth"].url + JWKS_PATH})
+
+
 @pytest.fixture(scope="session")
 async def gateway(
-    test_env: dict[str, str], upstreams: dict[str, LocalUpstream]
+    test_env: dict[str, str], upstreams: dict[str, LocalUpstream], auth_stand_in: AuthStandIn
 ) -> AsyncIterator[GatewayHarness]:
     """The gateway in front of four live upstreams, with small limits; its rate-limit Redis behind a cuttable proxy."""
     redis = urlparse(test_env["REDIS_URL"])
@@ -313,17 +298,23 @@ async def gateway(
         ),
         cors=CorsSettings(allowed_origins=[ALLOWED_ORIGIN]),
         security_headers=SecurityHeaderSettings(hsts_max_age_seconds=31_536_000),
+        tokens=verified_by(auth_stand_in, upstreams),
+        edge_auth=EdgeAuthSettings(
+            service_client_id=auth_stand_in.client_id,
+            service_client_secret=SecretStr(auth_stand_in.client_secret),
+        ),
     )
     async with serving_gateway(settings) as (service, client):
-        yield GatewayHarness(service, client, upstreams, redis_proxy=redis_proxy)
+        yield GatewayHarness(service, client, upstreams, auth_stand_in, redis_proxy=redis_proxy)
     await redis_proxy.stop()
 
 
 @pytest.fixture(scope="session")
 async def faulty_gateway(
-    test_env: dict[str, str], upstreams: dict[str, LocalUpstream]
+    test_env: dict[str, str], upstreams: dict[str, LocalUpstream], auth_stand_in: AuthStandIn
 ) -> AsyncIterator[GatewayHarness]:
-    """Only subscription is up; auth, chart and geocoding point at closed ports. No rate limits."""
+    """Only subscription is up; auth, chart and geocoding point at closed ports. No rate limits. Tokens are
+    verified with the live auth upstream's JWKS (API keys are not: introspection would reach the closed port)."""
     closed = {name: free_port() for name in ("auth", "chart", "geocoding")}
     settings = GatewaySettings(
         upstreams=UpstreamSettings(
@@ -334,6 +325,7 @@ async def faulty_gateway(
         resilience=ResilienceSettings(
             retries=2, retry_backoff_seconds=0.3, breaker_failure_threshold=3, breaker_cooldown_seconds=1.0
         ),
+        tokens=verified_by(auth_stand_in, upstreams),
     )
     async with serving_gateway(settings) as (service, client):
-        yield GatewayHarness(service, client, upstreams, closed_ports=closed)
+        yield GatewayHarness(service, client, upstreams, auth_stand_in, closed_ports=closed)

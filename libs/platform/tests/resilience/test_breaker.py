@@ -89,3 +89,40 @@ def test_a_released_probe_frees_its_slot_without_deciding() -> None:
 def test_settings_out_of_range_are_refused() -> None:
     with pytest.raises(ValueError, match="failure_threshold"):
         CircuitBreaker(failure_threshold=0)
+
+
+def test_a_probe_that_never_reports_frees_its_slot_after_a_cooldown() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock)
+    _fail(breaker, 3)
+    clock.now += 10.0
+
+    breaker.acquire()  # its caller vanishes without success(), failure() or release()
+    clock.now += 5.0
+    with pytest.raises(CircuitOpen) as refused:
+        breaker.acquire()
+    assert refused.value.retry_after == 0.0
+    clock.now += 5.0
+    breaker.acquire()
+    with pytest.raises(CircuitOpen):
+        breaker.acquire()  # the new probe holds the slot again
+
+
+def test_several_probes_when_configured_and_a_closed_breaker_lets_every_call_through() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock, probes=2)
+    _fail(breaker, 3)
+    clock.now += 10.0
+
+    breaker.acquire()
+    breaker.acquire()
+    with pytest.raises(CircuitOpen):
+        breaker.acquire()
+    breaker.success()
+    breaker.release()
+
+    assert breaker.state is BreakerState.CLOSED
+    for _ in range(10):
+        breaker.acquire()
+        breaker.release()
+    assert breaker.state is BreakerState.CLOSED

@@ -10,6 +10,7 @@ import httpx
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from nocturna_platform.http.app import OPERATIONAL_PATHS
+from nocturna_platform.resilience.breaker import CircuitBreaker
 from nocturna_platform.shell import ServiceShell
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -22,7 +23,6 @@ from nocturna_gateway.proxy import UpstreamProxy, proxy_router
 from nocturna_gateway.rate_limiting import plan_limits
 from nocturna_gateway.rate_limiting.middleware import RateLimitMetrics, RateLimitMiddleware
 from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys, RedisRateLimiter
-from nocturna_gateway.resilience.breaker import CircuitBreaker
 from nocturna_gateway.resilience.upstream_calls import UpstreamCalls, UpstreamMetrics
 from nocturna_gateway.routing import RouteTable
 from nocturna_gateway.security_headers import SecurityHeadersMiddleware
@@ -136,7 +136,9 @@ class GatewayService:
                 settings=settings.rate_limit,
                 trusted_proxies=settings.http.trusted_proxies,
                 metrics=RateLimitMetrics(self.shell.metrics.registry),
-                outage_breaker=CircuitBreaker(1, settings.rate_limit.outage_cooldown_seconds, time.monotonic),
+                outage_breaker=CircuitBreaker(
+                    failure_threshold=1, cooldown_seconds=settings.rate_limit.outage_cooldown_seconds
+                ),
                 exempt_paths=OPERATIONAL_PATHS,
             )
         ]

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.integration
 ECHO = "/api/v1/plans/echo"
 
 
-def caller() -> dict[str, str]:
-    return {"x-test-user": str(uuid4())}
+def caller(gateway: GatewayHarness) -> dict[str, str]:
+    return gateway.auth.bearer()
 
 
 def anonymous() -> dict[str, str]:
@@ -38,9 +38,9 @@ def assert_security_headers(headers: dict[str, str] | object, *, docs: bool = Fa
 async def test_security_headers_are_on_proxied_answers_errors_and_the_gateways_own(
     gateway: GatewayHarness,
 ) -> None:
-    proxied = await gateway.client.get(ECHO, headers=caller())
+    proxied = await gateway.client.get(ECHO, headers=caller(gateway))
     not_found = await gateway.client.get("/nowhere", headers=anonymous())
-    too_large = await gateway.client.post(ECHO, content=b"x" * (MAX_BODY_BYTES + 1), headers=caller())
+    too_large = await gateway.client.post(ECHO, content=b"x" * (MAX_BODY_BYTES + 1), headers=caller(gateway))
     for answer in (proxied, not_found, too_large):
         assert_security_headers(answer.headers)
     assert proxied.headers["x-request-id"]
@@ -88,7 +88,7 @@ async def test_cors_refuses_other_origins_and_exposes_rate_limit_and_request_id_
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
 
-    simple = await gateway.client.get(ECHO, headers={"origin": ALLOWED_ORIGIN, **caller()})
+    simple = await gateway.client.get(ECHO, headers={"origin": ALLOWED_ORIGIN, **caller(gateway)})
     exposed = {name.strip().lower() for name in simple.headers["access-control-expose-headers"].split(",")}
     assert {
         "ratelimit-limit",
@@ -101,7 +101,7 @@ async def test_cors_refuses_other_origins_and_exposes_rate_limit_and_request_id_
 
 async def test_a_body_over_the_limit_is_a_413_problem_declared_or_chunked(gateway: GatewayHarness) -> None:
     hits = gateway.upstreams["subscription"].app.state.hits
-    declared = await gateway.client.post(ECHO, content=b"x" * (MAX_BODY_BYTES + 1), headers=caller())
+    declared = await gateway.client.post(ECHO, content=b"x" * (MAX_BODY_BYTES + 1), headers=caller(gateway))
     assert declared.status_code == 413
     assert declared.headers["content-type"] == "application/problem+json"
     assert gateway.upstreams["subscription"].app.state.hits == hits, "refused before reaching the upstream"
@@ -110,10 +110,10 @@ async def test_a_body_over_the_limit_is_a_413_problem_declared_or_chunked(gatewa
         for _ in range(8):
             yield b"y" * 1024
 
-    chunked = await gateway.client.post(ECHO, content=chunks(), headers=caller())
+    chunked = await gateway.client.post(ECHO, content=chunks(), headers=caller(gateway))
     assert chunked.status_code == 413
     assert chunked.json()["code"] == "content_too_large"
 
-    within = await gateway.client.post(ECHO, content=b"z" * MAX_BODY_BYTES, headers=caller())
+    within = await gateway.client.post(ECHO, content=b"z" * MAX_BODY_BYTES, headers=caller(gateway))
     assert within.status_code == 200
     assert within.json() == {"bytes": MAX_BODY_BYTES}

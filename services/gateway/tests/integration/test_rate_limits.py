@@ -21,17 +21,10 @@ def client_ip() -> dict[str, str]:
     return {"x-forwarded-for": f"198.51.100.{uuid4().int % 250 + 1}, 127.0.0.1"}
 
 
-def user_headers(user: UUID, api_key: str | None = None) -> dict[str, str]:
-    headers = {"x-test-user": str(user)}
-    if api_key:
-        headers["x-test-api-key"] = api_key
-    return headers
-
-
 async def test_every_answer_carries_the_rate_limit_headers(gateway: GatewayHarness) -> None:
     headers = client_ip()
     first = await gateway.client.get(ECHO, headers=headers)
-    second = await gateway.client.get("/api/v1/charts/no-such-route", headers=headers)
+    second = await gateway.client.get("/api/v1/plans/no-such-route", headers=headers)
     assert first.status_code == 200
     assert first.headers["ratelimit-limit"] == str(LIMIT)
     assert first.headers["ratelimit-remaining"] == str(LIMIT - 1)
@@ -59,19 +52,25 @@ async def test_an_anonymous_client_past_its_limit_gets_429_with_retry_after_and_
 async def test_users_are_limited_per_subject_and_api_keys_per_key(gateway: GatewayHarness) -> None:
     user = uuid4()
     for _ in range(LIMIT):
-        assert (await gateway.client.get(ECHO, headers=user_headers(user))).status_code == 200
-    assert (await gateway.client.get(ECHO, headers=user_headers(user))).status_code == 429
-    by_key = await gateway.client.get(ECHO, headers=user_headers(user, api_key="key-1"))
+        assert (await gateway.client.get(ECHO, headers=gateway.auth.bearer(user))).status_code == 200
+    assert (await gateway.client.get(ECHO, headers=gateway.auth.bearer(user))).status_code == 429
+    key = gateway.auth.api_key(user)
+    by_key = await gateway.client.get(ECHO, headers=key)
     assert by_key.status_code == 200
     assert by_key.headers["ratelimit-remaining"] == str(LIMIT - 1)
-    assert (await gateway.client.get(ECHO, headers=user_headers(uuid4()))).status_code == 200
+    for _ in range(LIMIT - 1):
+        assert (await gateway.client.get(ECHO, headers=key)).status_code == 200
+    assert (await gateway.client.get(ECHO, headers=key)).status_code == 429
+    other_key = await gateway.client.get(ECHO, headers=gateway.auth.api_key(user))
+    assert other_key.headers["ratelimit-remaining"] == str(LIMIT - 1), "each key has its own bucket"
+    assert (await gateway.client.get(ECHO, headers=gateway.auth.bearer(uuid4()))).status_code == 200
 
 
 async def test_a_plan_change_event_raises_the_users_limit(gateway: GatewayHarness) -> None:
     user = uuid4()
     for _ in range(LIMIT):
-        await gateway.client.get(ECHO, headers=user_headers(user))
-    assert (await gateway.client.get(ECHO, headers=user_headers(user))).status_code == 429
+        await gateway.client.get(ECHO, headers=gateway.auth.bearer(user))
+    assert (await gateway.client.get(ECHO, headers=gateway.auth.bearer(user))).status_code == 429
 
     await publish_plan_change(gateway, user, rate_limit_per_minute=300, version=2)
     answer = await eventually_limit(gateway, user, 300)
@@ -80,7 +79,7 @@ async def test_a_plan_change_event_raises_the_users_limit(gateway: GatewayHarnes
 
     await publish_plan_change(gateway, user, rate_limit_per_minute=10, version=1)  # stale: ignored
     await asyncio.sleep(0.5)
-    late = await gateway.client.get(ECHO, headers=user_headers(user, api_key="key-9"))
+    late = await gateway.client.get(ECHO, headers=gateway.auth.api_key(user))
     assert late.headers["ratelimit-limit"] == "300", "an API key is limited at its owner's plan"
 
 
@@ -150,7 +149,7 @@ async def publish_plan_change(
 
 async def eventually_limit(gateway: GatewayHarness, user: UUID, limit: int):  # type: ignore[no-untyped-def]
     for _ in range(100):
-        answer = await gateway.client.get(ECHO, headers=user_headers(user))
+        answer = await gateway.client.get(ECHO, headers=gateway.auth.bearer(user))
         if answer.headers.get("ratelimit-limit") == str(limit):
             return answer
         await asyncio.sleep(0.05)

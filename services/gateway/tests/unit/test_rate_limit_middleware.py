@@ -9,8 +9,8 @@ import httpx
 from nocturna_gateway.rate_limiting.decision import RateLimitDecision
 from nocturna_gateway.rate_limiting.middleware import RateLimitMetrics, RateLimitMiddleware
 from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys
-from nocturna_gateway.resilience.breaker import CircuitBreaker
 from nocturna_gateway.settings import RateLimitSettings
+from nocturna_platform.resilience.breaker import CircuitBreaker
 from nocturna_platform.security.principal import Principal
 from prometheus_client import CollectorRegistry
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -61,7 +61,7 @@ def middleware(limiter: object, clock: FakeClock, registry: CollectorRegistry) -
         settings=RateLimitSettings(default_per_minute=3, anonymous_per_minute=2),
         trusted_proxies=[],
         metrics=RateLimitMetrics(registry),
-        outage_breaker=CircuitBreaker(1, 5.0, clock),
+        outage_breaker=CircuitBreaker(failure_threshold=1, cooldown_seconds=5.0, clock=clock),
         clock_ms=lambda: int(clock() * 1000),
     )
 

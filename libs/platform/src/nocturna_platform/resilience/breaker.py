@@ -26,7 +26,9 @@ class CircuitBreaker:
     `half_open_probes` calls through at a time: a success closes it, a failure opens it again.
 
     Callers bracket each call: `acquire()` (raises `CircuitOpen`), then exactly one of `success()`, `failure()`
-    or `release()` (an outcome that says nothing about the upstream, e.g. a cancelled call). The clock is
+    or `release()` (an outcome that says nothing about the upstream, e.g. a cancelled call). Probes that still
+    have not reported a cooldown after the last one was let through are taken as lost and free their slots, so
+    a caller that vanished without reporting cannot keep the breaker from ever probing again. The clock is
     injected (monotonic seconds), so tests move time instead of sleeping. Not thread-safe: one event loop.
     """
 
@@ -45,6 +47,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probing = 0
+        self._probe_let_through_at = 0.0
 
     @property
     def state(self) -> BreakerState:
@@ -58,9 +61,14 @@ class CircuitBreaker:
         state = self.state
         if state is BreakerState.CLOSED:
             return
-        if state is BreakerState.HALF_OPEN and self._probing < self._probes:
-            self._probing += 1
-            return
+        if state is BreakerState.HALF_OPEN:
+            now = self._clock()
+            if self._probing >= self._probes and now - self._probe_let_through_at >= self._cooldown:
+                self._probing = 0
+            if self._probing < self._probes:
+                self._probing += 1
+                self._probe_let_through_at = now
+                return
         raise CircuitOpen(self._retry_after())
 
     def success(self) -> None:

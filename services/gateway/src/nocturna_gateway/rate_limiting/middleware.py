@@ -10,6 +10,7 @@ from typing import Protocol
 
 from nocturna_platform.http.client import Network, client_address
 from nocturna_platform.http.problems import Problem, ProblemResponse
+from nocturna_platform.resilience.breaker import CircuitBreaker, CircuitOpen
 from nocturna_platform.security.principal import Principal
 from prometheus_client import CollectorRegistry, Counter
 from redis.exceptions import RedisError
@@ -18,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nocturna_gateway.rate_limiting.decision import PERIOD_MS, RateLimitDecision
 from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys
-from nocturna_gateway.resilience.breaker import CircuitBreaker
 from nocturna_gateway.settings import RateLimitSettings
 
 logger = logging.getLogger("nocturna.gateway.rate_limit")
@@ -120,17 +120,22 @@ class RateLimitMiddleware:
         return "address", self._keys.address(address), None, self._settings.anonymous_per_minute
 
     async def _check(self, bucket: str, plan_key: str | None, default_limit: int) -> RateLimitDecision | None:
-        if not self._breaker.allow():
+        try:
+            self._breaker.acquire()
+        except CircuitOpen:
             self._metrics.fail_open.inc()
             return None
         try:
             decision = await self._limiter.check(bucket, plan_key, default_limit, self._clock_ms())
         except (RedisError, OSError, TimeoutError):
-            self._breaker.record_failure()
+            self._breaker.failure()
             self._metrics.fail_open.inc()
             logger.warning("rate-limit store unavailable: letting requests through unchecked", exc_info=True)
             return None
-        self._breaker.record_success()
+        except BaseException:
+            self._breaker.release()
+            raise
+        self._breaker.success()
         return decision
 
 

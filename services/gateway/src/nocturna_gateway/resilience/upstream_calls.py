@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 from nocturna_platform.http.problems import Problem
+from nocturna_platform.resilience.breaker import BreakerState, CircuitBreaker, CircuitOpen
 from prometheus_client import CollectorRegistry, Counter
 
-from nocturna_gateway.resilience.breaker import BreakerState, CircuitBreaker, Clock
 from nocturna_gateway.routing import Upstream
 from nocturna_gateway.settings import ProxySettings, ResilienceSettings
 
@@ -51,14 +51,16 @@ class UpstreamCalls:
         upstreams: tuple[Upstream, ...],
         settings: ResilienceSettings,
         proxy: ProxySettings,
-        clock: Clock,
+        clock: Callable[[], float],
         metrics: UpstreamMetrics,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self.breakers: Mapping[str, CircuitBreaker] = {
             upstream.name: CircuitBreaker(
-                settings.breaker_failure_threshold, settings.breaker_cooldown_seconds, clock
+                failure_threshold=settings.breaker_failure_threshold,
+                cooldown_seconds=settings.breaker_cooldown_seconds,
+                clock=clock,
             )
             for upstream in upstreams
         }
@@ -83,13 +85,16 @@ class UpstreamCalls:
         retries = self._settings.retries if request.method in IDEMPOTENT_METHODS else 0
         attempt = 0
         while True:
-            if not breaker.allow():
+            try:
+                breaker.acquire()
+            except CircuitOpen as refused:
                 self._metrics.short_circuited.labels(upstream.name).inc()
-                raise _circuit_open(breaker.retry_after_seconds())
+                raise _circuit_open(refused.retry_after) from refused
             try:
                 response = await client.send(request, stream=True)
             except httpx.PoolTimeout as error:
                 # Our own pool is saturated: not the upstream's fault, so its breaker is left alone.
+                breaker.release()
                 raise _unavailable("The gateway is saturated; retry shortly.") from error
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 self._failed(breaker, upstream, "connect")
@@ -109,12 +114,15 @@ class UpstreamCalls:
                 raise Problem(
                     502, "bad_gateway", "Bad gateway", "The service answered with a broken response."
                 ) from error
-            breaker.record_success()
+            except BaseException:
+                breaker.release()  # cancelled (the client went away): says nothing about the upstream
+                raise
+            breaker.success()
             return response
 
     def _failed(self, breaker: CircuitBreaker, upstream: Upstream, kind: str) -> None:
         was_open = breaker.state is BreakerState.OPEN
-        breaker.record_failure()
+        breaker.failure()
         self._metrics.failures.labels(upstream.name, kind).inc()
         if not was_open and breaker.state is BreakerState.OPEN:
             logger.warning("circuit opened for upstream %s", upstream.name, extra={"upstream": upstream.name})
