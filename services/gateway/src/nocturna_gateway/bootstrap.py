@@ -66,7 +66,7 @@ class GatewayService:
             time.monotonic,
             UpstreamMetrics(shell.metrics.registry),
         )
-        self.proxy = UpstreamProxy(self.clients, routes, self.upstream_calls)
+        self.proxy = UpstreamProxy(self.clients, routes, self.upstream_calls, settings.http.trusted_proxies)
 
         self.catalog = self._openapi_catalog(settings, routes)
         self.rate_limiter = self._rate_limiter(settings)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import httpx
 from fastapi import APIRouter, Request
+from nocturna_platform.http.client import Network, client_address
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.observability.context import current_request_id
 from starlette.background import BackgroundTask
@@ -40,11 +41,16 @@ class UpstreamProxy:
     `poll` each) on every request and release, so one large pool costs CPU in proportion to its size."""
 
     def __init__(
-        self, clients: Sequence[httpx.AsyncClient], routes: RouteTable, calls: UpstreamCalls
+        self,
+        clients: Sequence[httpx.AsyncClient],
+        routes: RouteTable,
+        calls: UpstreamCalls,
+        trusted_proxies: Sequence[Network] = (),
     ) -> None:
         self._clients = itertools.cycle(clients)
         self._routes = routes
         self._calls = calls
+        self._trusted_proxies = trusted_proxies
 
     async def forward(self, request: Request) -> Response:
         upstream = self._routes.route_for(request.url.path)
@@ -54,8 +60,11 @@ class UpstreamProxy:
         request_id = current_request_id()
         if request_id:
             headers.append(("x-request-id", request_id))
-        if request.client is not None:
-            headers.append(("x-forwarded-for", request.client.host))
+        # One address upstream: the client as the trusted proxies in front of us (the ingress) name it, or the
+        # peer itself; whatever an untrusted client wrote in X-Forwarded-For never travels on.
+        client_ip = client_address(request, self._trusted_proxies)
+        if client_ip is not None:
+            headers.append(("x-forwarded-for", client_ip))
         client = next(self._clients)
         upstream_request = client.build_request(
             request.method,

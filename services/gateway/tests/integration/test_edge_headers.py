@@ -117,3 +117,15 @@ async def test_a_body_over_the_limit_is_a_413_problem_declared_or_chunked(gatewa
     within = await gateway.client.post(ECHO, content=b"z" * MAX_BODY_BYTES, headers=caller(gateway))
     assert within.status_code == 200
     assert within.json() == {"bytes": MAX_BODY_BYTES}
+
+
+async def test_the_upstream_learns_the_client_address_the_trusted_proxy_named_and_nothing_forged(
+    gateway: GatewayHarness,
+) -> None:
+    # The harness's peer (127.0.0.1) is a trusted proxy, as an ingress would be: its rightmost untrusted
+    # hop is the client; what the client itself wrote to the left of it never reaches the upstream.
+    answer = await gateway.client.get(ECHO, headers={"x-forwarded-for": "10.9.9.9, 203.0.113.9"})
+    assert answer.status_code == 200
+    assert answer.json()["forwarded_for"] == "203.0.113.9"
+    direct = await gateway.client.get(ECHO)
+    assert direct.json()["forwarded_for"] == "127.0.0.1"
