@@ -20,6 +20,7 @@ from nocturna_chart.api.batch_records import (
     csv_records,
     json_records,
 )
+from nocturna_chart.api.charts import quota_exceeded_problem
 from nocturna_chart.application.read_batch import BatchNotFound, BatchReport
 from nocturna_chart.application.submit_batch import SubmitBatch
 from nocturna_chart.application.use_cases import ChartUseCases
@@ -173,13 +174,7 @@ async def submit_batch(
             extensions={"entitlement": error.entitlement},
         ) from None
     except QuotaExceeded as error:
-        raise Problem(
-            402,
-            "quota_exceeded",
-            "Plan limit reached",
-            f"Your plan allows {error.limit} ({error.limit_name}); upgrade the plan or wait for the next month.",
-            extensions={"limit": error.limit_name, "allowed": error.limit},
-        ) from None
+        raise quota_exceeded_problem(error) from None
     response.headers["Location"] = f"/api/v1/charts/batch/{job.id}"
     return BatchView.of(job)
 

@@ -114,13 +114,7 @@ def _chart_problems() -> Iterator[None]:
             extensions={"feature": error.feature},
         ) from None
     except QuotaExceeded as error:
-        raise Problem(
-            402,
-            "quota_exceeded",
-            "Plan limit reached",
-            f"Your plan allows {error.limit} ({error.limit_name}); upgrade the plan or wait for the next month.",
-            extensions={"limit": error.limit_name, "allowed": error.limit},
-        ) from None
+        raise quota_exceeded_problem(error) from None
 
 
 @router.post("/api/v1/charts", status_code=201, response_model=ChartView)
@@ -212,3 +206,14 @@ async def returns(
     """Solar or lunar return chart: the first return at or after the start, cast at the birth place or `place`."""
     with _chart_problems():
         return ReturnView.of(await use_cases.returns(principal, body.to_domain(chart_id)))
+
+
+def quota_exceeded_problem(error: QuotaExceeded) -> Problem:
+    """402 naming the limit reached (single and batch creation alike)."""
+    return Problem(
+        402,
+        "quota_exceeded",
+        "Plan limit reached",
+        f"Your plan allows {error.limit} ({error.limit_name}); upgrade the plan or wait for the next month.",
+        extensions={"limit": error.limit_name, "allowed": error.limit},
+    )
