@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python services/chart/bench.py
 	$(BIN)/python services/auth/bench.py
+	$(BIN)/python services/subscription/bench.py
 
 # Slower, service-specific benchmarks (they use the database from DATABASE_URL).
 bench-subscription: install

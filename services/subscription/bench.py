@@ -115,8 +115,14 @@ async def usage_throughput(events: int, users: int, replicas: int, processes: bo
     ]
     await _publish_all(amqp_url, exchange, backlog)
     counter = "SELECT coalesce(sum(charts), 0) FROM subscription.usage_counters"
+
+    async def first_consumed() -> float:
+        await _wait_for(first, counter, counted_before + 1, 600)
+        return perf_counter()
+
     async with AsyncExitStack() as stack:
         started = perf_counter()
+        consuming = asyncio.create_task(first_consumed())
         if processes:  # as deployed: each replica its own process (and core)
             for _ in range(replicas):
                 logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="subscription-bench-")))
@@ -124,22 +130,23 @@ async def usage_throughput(events: int, users: int, replicas: int, processes: bo
         else:
             for service in [SubscriptionService(SubscriptionSettings()) for _ in range(replicas)]:
                 await stack.enter_async_context(serving(service))
-        # Consuming starts while the replicas start; the drain rate counts from the moment all are serving
-        serving_at, counted_serving = perf_counter(), await _scalar(first, counter)
         cpu_at = process_time()
         counted = await _wait_for(first, counter, counted_before + events, 600)
         finished, cpu = perf_counter(), process_time() - cpu_at
+        first_at = await consuming
     elapsed = finished - started
     rate = (counted - counted_before) / elapsed
-    drain_rate = (counted - counted_serving) / (finished - serving_at)
+    # From the first event counted: replicas start one after another, and the first may drain much of the
+    # backlog alone while the others start, so this is a floor for `replicas` consumers, not an overstatement.
+    drain_rate = (counted - counted_before) / (finished - first_at)
     where = "process(es)" if processes else "in this process"
     cpu_note = (
-        "" if processes else f", {cpu * 1000 / max(counted - counted_serving, 1):.2f} ms of CPU per event"
+        "" if processes else f", {cpu * 1000 / max(counted - counted_before, 1):.2f} ms of CPU per event"
     )
     print(  # noqa: T201 (a benchmark reports on stdout)
         f"usage: {counted - counted_before}/{events} events for {users} users drained by {replicas} replica(s) "
-        f"{where} in {elapsed:.2f} s with start-up → {rate:,.0f} events/s; {drain_rate:,.0f} events/s once "
-        f"serving{cpu_note}"
+        f"{where} in {elapsed:.2f} s with start-up → {rate:,.0f} events/s; {drain_rate:,.0f} events/s from the "
+        f"first event counted{cpu_note}"
     )
     return drain_rate
 

@@ -47,7 +47,7 @@ class MessagingSettings(BaseModel):
     retry_base_delay_seconds: float = Field(default=0.2, ge=0)
     retry_max_delay_seconds: float = Field(default=5.0, ge=0)
     queue_expires_ms: int | None = Field(default=None, ge=1000)
-    batch_max_size: int = Field(default=100, ge=1, le=1000)
+    batch_max_size: int = Field(default=250, ge=1, le=1000)
     batch_max_wait_ms: int = Field(default=20, ge=0, le=1000)
 
 
