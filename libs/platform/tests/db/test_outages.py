@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from nocturna_platform.db.engine import create_engine
 from nocturna_platform.db.outages import is_database_outage
 from nocturna_platform.http.problems import problem_from_exception
+from nocturna_platform.settings import ServiceSettings
 from sqlalchemy import exc as sa_exc
 
 
@@ -49,3 +51,11 @@ def test_an_outage_is_a_503_problem_asking_to_retry() -> None:
         "1",
     )
     assert problem_from_exception(KeyError("bug")) is None
+
+
+def test_database_errors_never_carry_bound_values() -> None:
+    engine = create_engine(ServiceSettings(service_name="probe"), "probe")
+    try:
+        assert engine.sync_engine.hide_parameters
+    finally:
+        engine.sync_engine.dispose()

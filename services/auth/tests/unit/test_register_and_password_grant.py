@@ -217,3 +217,11 @@ async def test_a_disabled_account_cannot_sign_in(store: InMemoryAuthStore) -> No
     with pytest.raises(AccountDisabled):
         await _grant(store, hasher, issuer)(PasswordGrant("ada@example.com", PASSWORD))
     assert store.sessions == {}
+
+
+async def test_a_users_repr_never_shows_the_password_hash(store: InMemoryAuthStore) -> None:
+    user = await _register(store)(RegisterUser("grace@example.com", PASSWORD, None))
+    stored = store.users[user.id]
+    assert stored.password_hash
+    assert stored.password_hash not in repr(stored)
+    assert "password_hash" not in repr(stored)

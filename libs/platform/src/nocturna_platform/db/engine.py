@@ -16,6 +16,7 @@ def create_engine(settings: ServiceSettings, schema: str) -> AsyncEngine:
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
         pool_pre_ping=pool.pre_ping,
+        hide_parameters=True,  # an error's message never carries bound values (hashes, tokens, emails)
         connect_args={
             "timeout": pool.timeout_seconds,
             "command_timeout": max(pool.statement_timeout_ms / 1000, 1) + 5,

@@ -137,8 +137,9 @@ class User:
 
     id: UUID
     email: str
-    password_hash: str | None
-    """None for an account created through a provider until a password is set (reset by mail)."""
+    password_hash: str | None = field(repr=False)
+    """None for an account created through a provider until a password is set (reset by mail); never in a
+    repr, so never in a log or traceback."""
     display_name: str | None
     created_at: datetime
     email_verified: bool = False
