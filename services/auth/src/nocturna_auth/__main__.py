@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
+from uuid import UUID
 
 from nocturna_platform.cli import run_cli
 from nocturna_platform.shell import ServiceShell
@@ -31,14 +33,23 @@ class AuthCommands:
         parser.description = "Register a client of the client-credentials grant; its secret is printed once."
         parser.add_argument("name", help="who the client is, e.g. chart")
         parser.add_argument("--scopes", nargs="*", default=[], help="scopes its tokens may carry")
+        parser.add_argument(
+            "--client-id",
+            type=UUID,
+            help="provision this client id with the secret in $SERVICE_CLIENT_SECRET (idempotent)",
+        )
 
     async def create_service_client(self, _shell: ServiceShell, args: argparse.Namespace) -> None:
+        secret = os.environ.get("SERVICE_CLIENT_SECRET") if args.client_id else None
+        if args.client_id and not secret:
+            raise SystemExit("--client-id needs the secret in the SERVICE_CLIENT_SECRET environment variable")
         created = await self.service.use_cases.create_service_client(
-            CreateServiceClient(args.name, " ".join(args.scopes))
+            CreateServiceClient(args.name, " ".join(args.scopes), args.client_id, secret)
         )
         print(f"client_id: {created.client.id}")  # noqa: T201
-        print(f"client_secret: {created.secret}")  # noqa: T201
-        print("Store the secret now: it cannot be shown again.")  # noqa: T201
+        if secret is None:
+            print(f"client_secret: {created.secret}")  # noqa: T201
+            print("Store the secret now: it cannot be shown again.")  # noqa: T201
 
     async def create_admin(self, _shell: ServiceShell, args: argparse.Namespace) -> None:
         await create_admin.run(self.service.use_cases, args)

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
-from nocturna_auth.application.create_service_client import CreatedServiceClient, CreateServiceClient
+from nocturna_auth.application.create_service_client import (
+    CreatedServiceClient,
+    CreateServiceClient,
+    ServiceClientConflict,
+)
 from nocturna_auth.application.issue_service_token import (
     ClientCredentialsGrant,
     ClientCredentialsGrantHandler,
@@ -91,3 +97,25 @@ async def test_a_secret_hashed_with_old_parameters_is_rehashed(world: AuthWorld)
     await upgraded(ClientCredentialsGrant(str(created.client.id), created.secret))
 
     assert world.store.service_clients[created.client.id].secret_hash.startswith("v2$")
+
+
+async def test_a_client_provisioned_with_a_given_id_and_secret_is_created_once(world: AuthWorld) -> None:
+    client_id, secret = uuid4(), "s" * 40
+    command = CreateServiceClient("gateway", "", client_id, secret)
+
+    first = await world.create_service_client(command)
+    again = await world.create_service_client(command)
+
+    assert first.client.id == again.client.id == client_id
+    assert list(world.store.service_clients) == [client_id]
+    assert world.hasher.verify(world.store.service_clients[client_id].secret_hash, secret)
+
+
+async def test_a_provisioned_client_refuses_another_secret_or_a_short_one(world: AuthWorld) -> None:
+    client_id = uuid4()
+    await world.create_service_client(CreateServiceClient("gateway", "", client_id, "s" * 40))
+
+    with pytest.raises(ServiceClientConflict):
+        await world.create_service_client(CreateServiceClient("gateway", "", client_id, "t" * 40))
+    with pytest.raises(ValueError, match="at least 32"):
+        await world.create_service_client(CreateServiceClient("gateway", "", uuid4(), "short"))

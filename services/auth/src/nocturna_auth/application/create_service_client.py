@@ -13,11 +13,21 @@ from nocturna_auth.domain.scopes import parse_scopes
 from nocturna_auth.domain.service_clients import ServiceClient
 from nocturna_auth.domain.users import PasswordHasher
 
+MIN_GIVEN_SECRET_LENGTH = 32
+
+
+class ServiceClientConflict(Exception):
+    """A client with the given id exists with another secret."""
+
 
 @dataclass(frozen=True)
 class CreateServiceClient:
     name: str
     scopes: str = ""
+    client_id: UUID | None = None
+    secret: str | None = None
+    """Both given: provision that client (deployments that hand the gateway its credentials up front);
+    idempotent while the secret matches."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class CreateServiceClientHandler:
         self._new_id = new_id
 
     async def __call__(self, command: CreateServiceClient) -> CreatedServiceClient:
+        if command.client_id is not None and command.secret is not None:
+            return await self._provision(command, command.client_id, command.secret)
         secret = new_secret()
         client = ServiceClient.register(
             client_id=self._new_id(),
@@ -53,6 +65,29 @@ class CreateServiceClientHandler:
             now=self._clock(),
         )
         async with self._uow() as uow:
+            await uow.service_clients.add(client)
+            await uow.commit()
+        return CreatedServiceClient(client, secret)
+
+    async def _provision(
+        self, command: CreateServiceClient, client_id: UUID, secret: str
+    ) -> CreatedServiceClient:
+        if len(secret) < MIN_GIVEN_SECRET_LENGTH:
+            raise ValueError(f"a given client secret needs at least {MIN_GIVEN_SECRET_LENGTH} characters")
+        async with self._uow() as uow:
+            existing = await uow.service_clients.get(client_id)
+            if existing is not None:
+                if not self._hasher.verify(existing.secret_hash, secret):
+                    raise ServiceClientConflict(f"client {client_id} exists with another secret")
+                return CreatedServiceClient(existing, secret)
+            client = ServiceClient.register(
+                client_id=client_id,
+                name=command.name,
+                secret=secret,
+                scopes=parse_scopes(command.scopes),
+                hasher=self._hasher,
+                now=self._clock(),
+            )
             await uow.service_clients.add(client)
             await uow.commit()
         return CreatedServiceClient(client, secret)
