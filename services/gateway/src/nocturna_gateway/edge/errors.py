@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Literal
 
 from nocturna_platform.http.problems import Problem
@@ -16,13 +17,13 @@ RefusalReason = Literal[
 ]
 
 
-class EdgeAuthenticationError(Exception):
+class EdgeAuthenticationError(Exception, ABC):
     """Base of every refusal at the edge; `problem()` is the HTTP answer, `close_code` the WebSocket one."""
 
     close_code = 4401
 
-    def problem(self) -> Problem:
-        raise NotImplementedError
+    @abstractmethod
+    def problem(self) -> Problem: ...
 
 
 class Unauthenticated(EdgeAuthenticationError):
