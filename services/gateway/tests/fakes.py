@@ -210,11 +210,16 @@ def principal(
     )
 
 
+class AuthUnreachable(Exception):
+    close_code = 1013  # as the edge authenticator's refusal when auth cannot be asked
+
+
 class FakeAuthenticator:
-    """Knows the tokens it was told about."""
+    """Knows the tokens it was told about; `unreachable` makes every check fail as with auth down."""
 
     def __init__(self) -> None:
         self.principals: dict[str, Principal] = {}
+        self.unreachable = False
 
     def token_for(self, who: Principal) -> str:
         token = f"token-{uuid4().hex}"
@@ -222,6 +227,8 @@ class FakeAuthenticator:
         return token
 
     async def authenticate_credential(self, token: str) -> Principal:
+        if self.unreachable:
+            raise AuthUnreachable("auth is down")
         try:
             return self.principals[token]
         except KeyError:

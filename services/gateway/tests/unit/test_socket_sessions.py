@@ -119,6 +119,17 @@ async def test_an_authenticated_socket_gets_ready_then_its_users_events_only(rig
     assert bob_socket.frames() == [{"type": "ready"}]
 
 
+async def test_a_credential_that_cannot_be_checked_now_closes_with_1013(rig: Rig) -> None:
+    rig.authenticator.unreachable = True
+    transport = rig.open()
+    transport.client_sends({"type": "auth", "token": rig.authenticator.token_for(principal())})
+
+    await asyncio.wait_for(transport.closed.wait(), 1)
+
+    assert transport.close_code == CloseCode.TRY_AGAIN_LATER == 1013
+    assert len(rig.hub) == 0
+
+
 async def test_every_socket_of_the_user_gets_the_event(rig: Rig) -> None:
     ada = principal()
     phone, laptop = await rig.connect(ada), await rig.connect(principal(ada.subject))

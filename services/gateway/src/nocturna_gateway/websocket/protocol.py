@@ -24,6 +24,8 @@ class CloseCode(IntEnum):
     SLOW_CONSUMER = 4429
     """The socket's send queue overflowed: the client did not read fast enough."""
     HEARTBEAT_TIMEOUT = 4504
+    TRY_AGAIN_LATER = 1013
+    """The credential could not be checked now (auth unreachable): reconnect shortly."""
 
 
 class ProtocolError(Exception):

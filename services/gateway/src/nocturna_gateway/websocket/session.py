@@ -60,7 +60,10 @@ class SocketSessions:
             principal = await self._authenticator.authenticate_credential(auth.token)
         except Exception as error:
             logger.info("socket authentication failed: %r", error)
-            await _close(transport, CloseCode.UNAUTHENTICATED, "authentication failed")
+            # The authenticator's refusals name their close code: 1013 when the check itself was impossible.
+            unavailable = getattr(error, "close_code", None) == CloseCode.TRY_AGAIN_LATER
+            code = CloseCode.TRY_AGAIN_LATER if unavailable else CloseCode.UNAUTHENTICATED
+            await _close(transport, code, "try again later" if unavailable else "authentication failed")
             return
         connection = ClientConnection(
             principal,
