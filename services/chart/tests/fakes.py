@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from uuid import UUID
 
-from nocturna_chart.application.ports import PlacesUnavailable
+from nocturna_chart.application.ports import PlacesUnavailable, UsageCounts
 from nocturna_chart.domain.birth import Place
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.engine import Body, EngineInfo, HouseSystem, RawHouses, RawPosition
@@ -67,9 +67,6 @@ class InMemoryChartRepository:
         )
         return [c for c in mine if after is None or c.id < after][:limit]
 
-    async def count(self, owner_id: UUID) -> int:
-        return sum(1 for c in self._charts.values() if c.owner_id == owner_id)
-
     async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None:
         return next(
             (c for c in self._charts.values() if c.owner_id == owner_id and c.idempotency_key == key), None
@@ -86,11 +83,12 @@ class InMemoryChartRepository:
 
 
 class InMemoryUsageRepository:
-    def __init__(self, counts: dict[tuple[UUID, str], int]) -> None:
-        self._counts = counts
+    def __init__(self, counts: dict[tuple[UUID, str], int], charts: dict[UUID, Chart]) -> None:
+        self._counts, self._charts = counts, charts
 
-    async def count(self, owner_id: UUID, period: str) -> int:
-        return self._counts.get((owner_id, period), 0)
+    async def counts(self, owner_id: UUID, period: str) -> UsageCounts:
+        saved = sum(1 for c in self._charts.values() if c.owner_id == owner_id)
+        return UsageCounts(self._counts.get((owner_id, period), 0), saved)
 
     async def increment(self, owner_id: UUID, period: str) -> None:
         self._counts[(owner_id, period)] = self._counts.get((owner_id, period), 0) + 1
@@ -123,7 +121,7 @@ class InMemoryChartUnitOfWork(InMemoryUnitOfWork):
         self._usage = dict(self._store.usage)
         self.entitlements = InMemoryEntitlementRepository(self._entitlements)
         self.charts = InMemoryChartRepository(self._charts)
-        self.usage = InMemoryUsageRepository(self._usage)
+        self.usage = InMemoryUsageRepository(self._usage, self._charts)
 
     def _apply(self) -> None:
         self._store.entitlements = self._entitlements

@@ -15,7 +15,9 @@ from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
 from nocturna_platform.messaging.meta import EventMeta
 from nocturna_platform.sealing import AesGcmSealer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from services.chart.tests.conftest import ChartHarness
 
@@ -373,3 +375,33 @@ async def test_list_pages_with_opaque_cursors(chart: ChartHarness) -> None:
     assert [item["id"] for item in first["items"] + second["items"]] == list(reversed(ids))
     assert second["next_cursor"] is None
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")
+
+
+async def test_after_its_connections_are_killed_one_create_at_most_fails_with_503(
+    chart: ChartHarness,
+) -> None:
+    """No pre-ping (see settings): a dead connection fails one request as a 503 problem, the pool is replaced
+    and the next creates succeed."""
+    user = uuid4()
+    created = [chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user)) for _ in range(2)]
+    assert [response.status_code for response in await asyncio.gather(*created)] == [201, 201]
+    assert chart.service.shell.engine is not None
+    outsider = create_async_engine(chart.service.shell.engine.url, poolclass=NullPool)
+    async with outsider.connect() as connection:  # not one of the service's pooled connections
+        killed = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'chart' AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await outsider.dispose()
+    assert killed
+    # The first use of a dead connection fails; the outbox relay may be that first use (it polls).
+    first, *rest = [
+        await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user)) for _ in range(4)
+    ]
+    assert [response.status_code for response in rest] == [201, 201, 201]
+    assert first.status_code in (201, 503)
+    if first.status_code == 503:
+        assert first.headers["content-type"].startswith("application/problem+json")
+        assert first.json()["code"] == "database_unavailable"

@@ -59,3 +59,18 @@ async def test_without_a_cache_every_cast_calculates() -> None:
     await calculator.cast(_chart())
 
     assert engine.calls == 2 * calls
+
+
+async def test_a_new_chart_is_calculated_without_a_lookup_and_stored_for_the_reads_that_follow() -> None:
+    engine, cache = CountingEngine(), InMemoryResultCache()
+    calculator = ChartCalculator(engine, HouseSystem.PORPHYRY, cache)
+
+    created = await calculator.cast_new(_chart())
+    calls = engine.calls
+    read = await calculator.cast(_chart())
+    assert engine.calls == calls  # stored: the read is a hit
+    again = await calculator.cast_new(_chart())
+
+    assert engine.calls == 2 * calls  # never looked up on creation
+    assert created == read == again
+    assert len(cache.entries) == 1

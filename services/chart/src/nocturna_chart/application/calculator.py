@@ -73,3 +73,12 @@ class ChartCalculator:
     async def cast(self, chart: Chart) -> CastChart:
         instant, request = natal_request(chart, self.polar_fallback)
         return cast_of(chart, instant, await self.calculate(request, chart.options.policy()))
+
+    async def cast_new(self, chart: Chart) -> CastChart:
+        """Cast a chart being created: its inputs are almost never cached, so calculate without the lookup
+        (a Redis round trip spent on a miss) and store the result for the reads that follow."""
+        instant, request = natal_request(chart, self.polar_fallback)
+        policy = chart.options.policy()
+        result = await calculate_chart(self.engine, request, policy)
+        await self._cache.put(result_key(request, policy, self.engine), result)
+        return cast_of(chart, instant, result)

@@ -120,7 +120,8 @@ class CreateChartHandler:
             owner = owners.pop()
             projection = await uow.entitlements.get(owner)  # locks: one create at a time per user
             quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
-            tally = _Tally(await uow.usage.count(owner, period_of(now)), await uow.charts.count(owner))
+            counts = await uow.usage.counts(owner, period_of(now))
+            tally = _Tally(counts.created_this_month, counts.saved)
             for command, cast_chart in zip(commands, prepared, strict=True):
                 try:
                     if isinstance(cast_chart, Exception):
@@ -145,7 +146,7 @@ class CreateChartHandler:
             updated_at=now,
             idempotency_key=command.idempotency_key,
         )
-        return chart, await self._calculator.cast(chart)
+        return chart, await self._calculator.cast_new(chart)
 
     async def _save(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, Self
 from uuid import UUID
 
@@ -38,8 +39,6 @@ class ChartRepository(Protocol):
         """Newest first (ids are UUIDv7), strictly older than `after` when given."""
         ...
 
-    async def count(self, owner_id: UUID) -> int: ...
-
     async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None: ...
 
     async def delete_all(self, owner_id: UUID) -> list[UUID]:
@@ -51,10 +50,20 @@ class ChartRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class UsageCounts:
+    """What the quota is checked against: charts created in the month and charts saved now."""
+
+    created_this_month: int
+    saved: int
+
+
 class UsageRepository(Protocol):
     """Charts created per owner and calendar month (UTC): deleting a chart does not give a calculation back."""
 
-    async def count(self, owner_id: UUID, period: str) -> int: ...
+    async def counts(self, owner_id: UUID, period: str) -> UsageCounts:
+        """Both counts in one read (one round trip on the create path)."""
+        ...
 
     async def increment(self, owner_id: UUID, period: str) -> None: ...
 

@@ -46,9 +46,9 @@ class SubmitBatchHandler:
                 earlier = await uow.batches.by_idempotency_key(command.owner_id, command.idempotency_key)
                 if earlier is not None:
                     return earlier, False
+            counts = await uow.usage.counts(command.owner_id, period_of(now))
             Quota.of(projection, self._policy.unknown_plan_charts_per_month).check(
-                created_this_month=await uow.usage.count(command.owner_id, period_of(now)),
-                saved=await uow.charts.count(command.owner_id),
+                created_this_month=counts.created_this_month, saved=counts.saved
             )
             if not await uow.batches.add(job, command.items):
                 earlier = await uow.batches.by_idempotency_key(

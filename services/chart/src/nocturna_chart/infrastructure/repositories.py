@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from nocturna_chart.application.ports import UsageCounts
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
-from nocturna_chart.infrastructure.sealed_charts import from_row, to_row
+from nocturna_chart.infrastructure.sealed_charts import from_row, to_row, to_values
 from nocturna_chart.infrastructure.tables import ChartRow, EntitlementRow, UsageRow
 
 
@@ -25,7 +26,10 @@ class SqlEntitlementRepository:
         self._session = session
 
     async def get(self, user_id: UUID) -> EntitlementProjection | None:
-        row = await self._session.get(EntitlementRow, user_id, with_for_update=True)
+        """Locks the row (a Core select: no ORM instance, nothing kept in the identity map)."""
+        table = EntitlementRow.__table__  # type: ignore[attr-defined]
+        query = select(table).where(table.c.user_id == user_id).with_for_update()
+        row = (await self._session.execute(query)).first()
         if row is None:
             return None
         return EntitlementProjection(
@@ -76,7 +80,7 @@ class SqlChartRepository:
         table = ChartRow.__table__  # type: ignore[attr-defined]
         statement = (
             insert(table)
-            .values(**to_row(chart, self._sealer).model_dump())
+            .values(**to_values(chart, self._sealer))
             .on_conflict_do_nothing(index_elements=["owner_id", "idempotency_key"])
             .returning(table.c.id)
         )
@@ -98,10 +102,6 @@ class SqlChartRepository:
             query = query.where(col(ChartRow.id) < after)
         rows = await self._session.scalars(query.order_by(col(ChartRow.id).desc()).limit(limit))
         return [from_row(row, self._sealer) for row in rows]
-
-    async def count(self, owner_id: UUID) -> int:
-        query = select(func.count()).select_from(ChartRow).where(col(ChartRow.owner_id) == owner_id)
-        return int(await self._session.scalar(query) or 0)
 
     async def by_idempotency_key(self, owner_id: UUID, key: str) -> Chart | None:
         query = select(ChartRow).where(
@@ -131,9 +131,15 @@ class SqlUsageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def count(self, owner_id: UUID, period: str) -> int:
-        row = await self._session.get(UsageRow, (owner_id, period))
-        return row.charts_created if row is not None else 0
+    async def counts(self, owner_id: UUID, period: str) -> UsageCounts:
+        created = (
+            select(col(UsageRow.charts_created))
+            .where(col(UsageRow.owner_id) == owner_id, col(UsageRow.period) == period)
+            .scalar_subquery()
+        )
+        saved = select(func.count()).select_from(ChartRow).where(col(ChartRow.owner_id) == owner_id)
+        row = (await self._session.execute(select(func.coalesce(created, 0), saved.scalar_subquery()))).one()
+        return UsageCounts(created_this_month=int(row[0]), saved=int(row[1]))
 
     async def increment(self, owner_id: UUID, period: str) -> None:
         table = UsageRow.__table__  # type: ignore[attr-defined]

@@ -16,6 +16,11 @@ from nocturna_chart.infrastructure.tables import ChartRow
 
 
 def to_row(chart: Chart, sealer: AesGcmSealer) -> ChartRow:
+    return ChartRow(**to_values(chart, sealer))
+
+
+def to_values(chart: Chart, sealer: AesGcmSealer) -> dict[str, Any]:
+    """The row's columns as a plain dict, for a Core insert (no model instance on the create path)."""
     birth = chart.birth
     private = {
         "name": chart.name,
@@ -37,16 +42,17 @@ def to_row(chart: Chart, sealer: AesGcmSealer) -> ChartRow:
         },
     }
     key_id, sealed = sealer.seal(json.dumps(private).encode(), chart.id.bytes)
-    return ChartRow(
-        id=chart.id,
-        owner_id=chart.owner_id,
-        house_system=chart.house_system.value,
-        key_id=key_id,
-        sealed=sealed,
-        idempotency_key=chart.idempotency_key,
-        created_at=chart.created_at,
-        updated_at=chart.updated_at,
-    )
+    values: dict[str, Any] = {
+        "id": chart.id,
+        "owner_id": chart.owner_id,
+        "house_system": chart.house_system.value,
+        "key_id": key_id,
+        "sealed": sealed,
+        "idempotency_key": chart.idempotency_key,
+        "created_at": chart.created_at,
+        "updated_at": chart.updated_at,
+    }
+    return values
 
 
 def from_row(row: ChartRow, sealer: AesGcmSealer) -> Chart:
