@@ -5,7 +5,9 @@
 #   migrate                    upgrade the schema to head; in the fleet image with NOCTURNA_SERVICE=all,
 #                              every service that owns a schema, in dependency order
 #   seed [--force]             load the geocoding places (a no-op once loaded)
-#   setup                      migrate, then seed: the one-shot job of docker-compose (each service
+#   setup                      migrate, provision the gateway's service client when
+#                              GATEWAY_SERVICE_CLIENT_ID and GATEWAY_SERVICE_CLIENT_SECRET are set
+#                              (idempotent), then seed: the one-shot job of docker-compose (each service
 #                              as its own role when DATABASE_URL_AUTH, DATABASE_URL_CHART, … are set)
 #   downgrade <rev> | replay-dlq <queue> [--limit N]                     every service
 #   create-admin … | create-service-client … | rotate-signing-keys      auth
@@ -50,6 +52,15 @@ migrate() {
     done
 }
 
+provision_gateway_client() {
+    [ -n "${GATEWAY_SERVICE_CLIENT_ID:-}" ] && [ -n "${GATEWAY_SERVICE_CLIENT_SECRET:-}" ] || return 0
+    is_installed auth || return 0
+    echo "nocturna: provisioning the gateway's service client" >&2
+    # The secret travels in the environment, never as an argument (process lists show arguments).
+    DATABASE_URL=${DATABASE_URL_AUTH:-${DATABASE_URL:-}} SERVICE_CLIENT_SECRET=$GATEWAY_SERVICE_CLIENT_SECRET \
+        nocturna-auth create-service-client gateway --client-id "$GATEWAY_SERVICE_CLIENT_ID"
+}
+
 seed() {
     is_installed geocoding || { echo "nocturna: seed needs the geocoding service in the image" >&2; exit 64; }
     if [ -n "${DATABASE_URL_GEOCODING:-}" ]; then
@@ -70,6 +81,7 @@ case "$mode" in
         seed "$@" ;;
     setup)
         (migrate)
+        provision_gateway_client
         seed "$@" ;;
     downgrade | replay-dlq | create-admin | create-service-client | rotate-signing-keys | reseal)
         cli=$(service_cli)
