@@ -161,7 +161,9 @@ def test_setup_migrates_every_schema_as_its_own_role_then_seeds(fake_image: Path
     ]
 
 
-def test_setup_provisions_the_gateways_service_client_when_its_credentials_are_given(fake_image: Path) -> None:
+def test_setup_provisions_the_gateways_service_client_when_its_credentials_are_given(
+    fake_image: Path,
+) -> None:
     code, calls = _run(
         fake_image,
         "setup",
@@ -171,7 +173,9 @@ def test_setup_provisions_the_gateways_service_client_when_its_credentials_are_g
         GATEWAY_SERVICE_CLIENT_SECRET="s" * 40,
     )
     assert code == 0
-    provisioned = "auth create-service-client gateway --client-id 0192f3a0-0000-7000-8000-00000000fa7e pg-auth"
+    provisioned = (
+        "auth create-service-client gateway --client-id 0192f3a0-0000-7000-8000-00000000fa7e pg-auth"
+    )
     assert calls.index(provisioned) == calls.index("auth migrate pg-auth") + 4  # after every migration
     assert not any("s" * 40 in call for call in calls), "the secret is never an argument"
 
