@@ -5,7 +5,9 @@ A service's `bootstrap.py` builds one `ServiceShell` with its parameters and add
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,13 @@ class Persistence:
     tables: MessagingTables | None = None
 
 
+_logger = logging.getLogger("nocturna.shell")
+
+
 class ServiceShell:
+    shutdown_step_seconds: float = 10.0
+    """Each step of a shutdown gets this long; one that hangs is logged and skipped, so a stop always ends."""
+
     def __init__(
         self, settings: ServiceSettings, *, persistence: Persistence | None = None, uses_broker: bool = True
     ) -> None:
@@ -143,13 +151,26 @@ class ServiceShell:
             yield
         finally:
             for hook in reversed(self._on_stop):
-                await hook()
+                await self._shutdown_step(hook)
             if self.messaging is not None:
-                await self.messaging.stop()
-            await self.redis.aclose()
-            await self._jwks_http.aclose()
+                await self._shutdown_step(self.messaging.stop)
+            await self._shutdown_step(self.redis.aclose)
+            await self._shutdown_step(self._jwks_http.aclose)
             if self.engine is not None:
-                await self.engine.dispose()
+                await self._shutdown_step(self.engine.dispose)
+
+    async def _shutdown_step(self, step: Callable[[], Awaitable[object]]) -> None:
+        try:
+            async with asyncio.timeout(self.shutdown_step_seconds):
+                await step()
+        except TimeoutError:
+            _logger.error(
+                "shutdown step did not finish in time; skipped",
+                extra={
+                    "step": getattr(step, "__qualname__", repr(step)),
+                    "seconds": self.shutdown_step_seconds,
+                },
+            )
 
     async def _ping_redis(self) -> None:
         await self.redis.ping()
