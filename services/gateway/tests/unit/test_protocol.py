@@ -11,8 +11,9 @@ from nocturna_contracts.chart.v1 import BatchSubmitted, ChartCalculated
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
 from nocturna_contracts.registry import EVENT_TYPES
-from nocturna_gateway.consumers.instance_queue import OWNER_FIELDS, ROUTING_KEYS
+from nocturna_gateway.consumers.instance_queue import ROUTING_KEYS
 from nocturna_gateway.settings import WebSocketSettings
+from nocturna_gateway.user_events import OWNER_FIELDS
 from nocturna_gateway.websocket.protocol import (
     AuthMessage,
     PongMessage,

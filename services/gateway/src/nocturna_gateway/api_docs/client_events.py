@@ -9,18 +9,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from nocturna_contracts.chart.v1 import BatchCompleted, BatchProgressed, ChartCalculated, ChartDeleted
-from nocturna_contracts.event import Event
-from nocturna_contracts.subscription.v1 import QuotaThresholdReached, SubscriptionChanged
+from nocturna_gateway.user_events import OWNER_FIELDS
 
-USER_FACING_EVENTS: tuple[type[Event], ...] = (
-    ChartCalculated,
-    ChartDeleted,
-    BatchProgressed,
-    BatchCompleted,
-    SubscriptionChanged,
-    QuotaThresholdReached,
-)
 WEBSOCKET_PATH = "/api/v1/ws"
 _SCHEMAS = "#/components/schemas/"
 
@@ -41,7 +31,7 @@ def client_asyncapi(version: str) -> dict[str, Any]:
         "ready": _control("ready", "Authenticated: events follow.", {}),
         "ping": _control("ping", "Heartbeat; answer with a pong.", {}),
     }
-    for event in USER_FACING_EVENTS:
+    for event in OWNER_FIELDS:
         document = event.model_json_schema(ref_template=_SCHEMAS + "{model}")
         schemas.update(document.pop("$defs", {}))
         schemas[event.__name__] = document

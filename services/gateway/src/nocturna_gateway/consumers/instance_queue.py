@@ -9,34 +9,22 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from faststream import AckPolicy
 from faststream.rabbit import Channel, RabbitQueue
 from nocturna_contracts.auth.v1 import SessionRevoked, UserDeleted
-from nocturna_contracts.chart.v1 import BatchCompleted, BatchProgressed, ChartCalculated, ChartDeleted
 from nocturna_contracts.envelope import Envelope
 from nocturna_contracts.event import Event
 from nocturna_contracts.registry import parse_event
-from nocturna_contracts.subscription.v1 import QuotaThresholdReached, SubscriptionChanged
 from nocturna_platform.messaging.reliability import PoisonMessage
 from nocturna_platform.messaging.runtime import Messaging
 
 from nocturna_gateway.settings import WebSocketSettings
+from nocturna_gateway.user_events import OWNER_FIELDS
 from nocturna_gateway.websocket.fan_out import EventFanOut
 from nocturna_gateway.websocket.protocol import UserEvent, event_frame
-
-OWNER_FIELDS: Mapping[type[Event], str] = {
-    ChartCalculated: "user_id",
-    ChartDeleted: "user_id",
-    BatchProgressed: "user_id",
-    BatchCompleted: "user_id",
-    SubscriptionChanged: "user_id",
-    QuotaThresholdReached: "user_id",
-}
-"""The user-facing events and the field naming the user who may see each; nobody else ever receives it."""
 
 SOCKET_ENDING_EVENTS: tuple[type[Event], ...] = (SessionRevoked, UserDeleted)
 ROUTING_KEYS = tuple(event.event_type for event in (*OWNER_FIELDS, *SOCKET_ENDING_EVENTS))
