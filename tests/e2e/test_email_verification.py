@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 
 import httpx
 import pytest
 
+from tests.e2e.clients import eventually_ok, password_grant, register
 from tests.e2e.fleet import Fleet
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
 
 
 async def _verification_token(fleet: Fleet, email: str, timeout: float = 15) -> str:
@@ -31,18 +29,11 @@ async def _verification_token(fleet: Fleet, email: str, timeout: float = 15) -> 
 
 
 async def test_verifying_the_email_opens_paid_checkout(fleet: Fleet) -> None:
-    email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=10) as client:
-        assert (
-            await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
-        ).is_success
-        token = await client.post(
-            "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": PASSWORD}
-        )
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        async with asyncio.timeout(15):
-            while (await client.get("/api/v1/subscriptions/me", headers=headers)).status_code == 404:
-                await asyncio.sleep(0.1)
+        email = await register(client, "eve")
+        access = await password_grant(client, email)
+        headers = {"Authorization": f"Bearer {access}"}
+        await eventually_ok(client, "/api/v1/subscriptions/me", access)
         refused = await client.post(
             "/api/v1/subscriptions/me/checkout", json={"plan": "pro"}, headers=headers
         )

@@ -6,9 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.e2e.clients import NATAL, eventually_ok, sign_in
 from tests.e2e.fleet import Fleet
-from tests.e2e.test_walking_skeleton import eventually_ok
-from tests.e2e.test_websocket import NATAL, _sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +22,7 @@ SIGNED_IN_READS = {
 
 async def test_every_route_family_reaches_its_service(fleet: Fleet) -> None:
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=20) as client:
-        token = await _sign_in(client)
+        token = await sign_in(client)
         await eventually_ok(client, "/api/v1/subscriptions/me", token)
         for family, path in SIGNED_IN_READS.items():
             answer = await client.get(path, headers={"Authorization": f"Bearer {token}"})
@@ -43,7 +42,7 @@ async def test_every_route_family_reaches_its_service(fleet: Fleet) -> None:
 
 async def test_another_users_chart_is_a_404_from_the_chart_service(fleet: Fleet) -> None:
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=20) as client:
-        ada, bob = await _sign_in(client), await _sign_in(client)
+        ada, bob = await sign_in(client), await sign_in(client)
         await eventually_ok(client, "/api/v1/charts/entitlements", ada)
         created = await client.post("/api/v1/charts", json=NATAL, headers={"Authorization": f"Bearer {ada}"})
         assert created.status_code == 201, created.text

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import httpx
 import pytest
 
+from tests.e2e.clients import eventually_ok
 from tests.e2e.fleet import Fleet
 
 pytestmark = pytest.mark.e2e
-
-
-async def eventually_ok(
-    client: httpx.AsyncClient, url: str, token: str, timeout: float = 15
-) -> httpx.Response:
-    async with asyncio.timeout(timeout):
-        while True:
-            response = await client.get(url, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code != 404:
-                return response
-            await asyncio.sleep(0.1)
 
 
 async def test_a_new_user_gets_the_free_plan_everywhere(fleet: Fleet) -> None:

@@ -4,47 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.e2e.clients import NATAL, eventually_ok, sign_in
 from tests.e2e.fleet import Fleet
-from tests.e2e.test_walking_skeleton import eventually_ok
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
-NATAL: dict[str, Any] = {
-    "name": "Ada",
-    "birth": {
-        "date": "1990-01-15",
-        "time": "14:30",
-        "latitude": 40.7128,
-        "longitude": -74.006,
-        "timezone": "America/New_York",
-    },
-}
-
-
-async def _sign_in(client: httpx.AsyncClient) -> str:
-    email = f"ws-{uuid.uuid4().hex[:8]}@example.com"
-    registered = await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    token = await client.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": PASSWORD}
-    )
-    assert token.status_code == 200, token.text
-    access: str = token.json()["access_token"]
-    return access
 
 
 async def test_a_chart_created_over_rest_arrives_on_its_owners_socket_only(fleet: Fleet) -> None:
     socket_url = fleet.gateway.replace("http://", "ws://") + "/api/v1/ws"
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=20) as client:
-        ada, bob = await _sign_in(client), await _sign_in(client)
+        ada, bob = await sign_in(client, "ws"), await sign_in(client, "ws")
         await eventually_ok(client, "/api/v1/charts/entitlements", ada)
         async with connect(socket_url) as ada_socket, connect(socket_url) as bob_socket:
             for socket, token in ((ada_socket, ada), (bob_socket, bob)):
