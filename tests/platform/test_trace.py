@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from nocturna_auth.bootstrap import AuthService
 from nocturna_auth.settings import AuthSettings, PasswordHashingSettings
+from nocturna_platform.settings import TelemetrySettings
 from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.plugin import TestRun, isolated_run
 from nocturna_platform.testing.serving import serving
@@ -19,6 +20,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 pytestmark = pytest.mark.integration
+
+
+def test_without_a_collector_nothing_is_traced() -> None:
+    """Instrumentation costs a third of a search's CPU: a service with no OTLP endpoint records no spans."""
+    assert TelemetrySettings().tracing_enabled is False
+    assert TelemetrySettings(otlp_endpoint="http://collector:4318").tracing_enabled is True
+    assert TelemetrySettings(otlp_endpoint="http://collector:4318", tracing=False).tracing_enabled is False
+    assert SubscriptionService(SubscriptionSettings()).shell.tracer_provider is None
+
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -38,11 +48,17 @@ def _statement(span: ReadableSpan) -> str:
 
 
 async def test_one_trace_runs_from_the_request_to_the_consumers_write(own_run: TestRun) -> None:
+    # No collector here: tracing is switched on explicitly, and the spans read from the process's provider.
+    tracing = TelemetrySettings(tracing=True)
     auth = AuthService(
-        AuthSettings(password_hashing=PasswordHashingSettings(time_cost=1, memory_cost_kib=8192))
+        AuthSettings(
+            telemetry=tracing,
+            password_hashing=PasswordHashingSettings(time_cost=1, memory_cost_kib=8192),
+        )
     )
-    subscription = SubscriptionService(SubscriptionSettings())
+    subscription = SubscriptionService(SubscriptionSettings(telemetry=tracing))
     exporter = InMemorySpanExporter()
+    assert auth.shell.tracer_provider is not None
     auth.shell.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
 
     def traced() -> list[ReadableSpan]:

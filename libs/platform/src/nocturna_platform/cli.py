@@ -10,6 +10,7 @@ import uvloop
 from fastapi import FastAPI
 
 from nocturna_platform.http.server import serve
+from nocturna_platform.messaging.broker import named_amqp_url
 from nocturna_platform.messaging.dead_letters import replay_dead_letters
 from nocturna_platform.shell import ServiceShell
 
@@ -63,7 +64,7 @@ async def _dispatch(
         if shell.messaging is None:
             raise SystemExit("this service consumes no events")
         count = await replay_dead_letters(
-            shell.settings.amqp_url.get_secret_value(), shell.messaging.topology, args.queue, args.limit
+            named_amqp_url(shell.settings, "replay-dlq"), shell.messaging.topology, args.queue, args.limit
         )
         print(f"replayed {count} message(s) from {args.queue}.dlq")  # noqa: T201
     else:

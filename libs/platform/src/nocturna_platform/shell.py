@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.middleware import Middleware
@@ -62,9 +63,11 @@ class ServiceShell:
     ) -> None:
         self.settings = settings
         configure_logging(settings.log, settings.service_name)
-        self.tracer_provider = configure_telemetry(settings.telemetry, settings.service_name)
-        instrument_httpx(self.tracer_provider)
-        instrument_redis(self.tracer_provider)
+        self.tracer_provider: TracerProvider | None = None
+        if settings.telemetry.tracing_enabled:
+            self.tracer_provider = configure_telemetry(settings.telemetry, settings.service_name)
+            instrument_httpx(self.tracer_provider)
+            instrument_redis(self.tracer_provider)
         self.clock = utc_now
         self.metrics = ServiceMetrics()
         self.redis: aioredis.Redis = aioredis.from_url(
@@ -75,7 +78,8 @@ class ServiceShell:
         self.migrations: Migrations | None = None
         if persistence is not None:
             self.engine = create_engine(settings, persistence.schema)
-            instrument_sqlalchemy(self.engine, self.tracer_provider)
+            if self.tracer_provider is not None:
+                instrument_sqlalchemy(self.engine, self.tracer_provider)
             self.session_factory = create_session_factory(self.engine)
             self.migrations = Migrations(
                 persistence.migrations_dir, persistence.schema, settings.database_url.get_secret_value()

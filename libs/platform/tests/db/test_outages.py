@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncpg
 import pytest
 from nocturna_platform.db.engine import create_engine
-from nocturna_platform.db.outages import is_database_outage
+from nocturna_platform.db.outages import is_database_outage, is_unstorable_text
 from nocturna_platform.http.problems import problem_from_exception
 from nocturna_platform.settings import ServiceSettings
+from nocturna_platform.testing.infrastructure import with_database
+from nocturna_platform.testing.isolated_run import TestRun
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 
 
 def _wrapped(orig: BaseException, *, invalidated: bool = False) -> sa_exc.DBAPIError:
@@ -59,3 +62,68 @@ def test_database_errors_never_carry_bound_values() -> None:
         assert engine.sync_engine.hide_parameters
     finally:
         engine.sync_engine.dispose()
+
+
+def _refused_at_connect(orig: BaseException, statement: str | None) -> sa_exc.DBAPIError:
+    wrapped = sa_exc.DBAPIError(statement, None, RuntimeError("adapter error"))  # type: ignore[arg-type]
+    wrapped.orig.__cause__ = orig  # type: ignore[union-attr]  # how the asyncpg adapter chains the driver's error
+    return wrapped
+
+
+def test_a_connection_refused_by_the_server_is_an_outage_but_the_same_error_from_a_statement_is_not() -> None:
+    not_accepting = asyncpg.exceptions.ObjectNotInPrerequisiteStateError()
+    assert is_database_outage(_refused_at_connect(not_accepting, None))
+    assert is_database_outage(_refused_at_connect(asyncpg.exceptions.TooManyConnectionsError(), None))
+    assert not is_database_outage(_refused_at_connect(not_accepting, "SELECT currval('s')"))
+
+
+@pytest.mark.integration
+async def test_a_database_that_refuses_connections_answers_as_an_outage(test_run: TestRun) -> None:
+    """`ALTER DATABASE … ALLOW_CONNECTIONS false` (maintenance, a restore) refuses new connections with SQLSTATE
+    55000: a 503 to retry, not a 500."""
+    name = f"{test_run.database_url.rpartition('/')[2]}_refusing"
+    admin = await asyncpg.connect(test_run.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" ALLOW_CONNECTIONS false')
+        settings = ServiceSettings(
+            service_name="probe", database_url=with_database(test_run.database_url, name)
+        )
+        engine = create_engine(settings, "probe")
+        try:
+            with pytest.raises(sa_exc.DBAPIError) as refused:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.close()
+    assert is_database_outage(refused.value)
+    problem = problem_from_exception(refused.value)
+    assert problem is not None
+    assert (problem.status, problem.code) == (503, "database_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("statement", "value"),
+    [
+        ("SELECT CAST(:value AS text)", "Par\x00is"),  # a NUL in a JSON string or a query parameter
+        ("SELECT CAST(:value AS jsonb)", '{"name": "\\u0000"}'),  # JSON escaping one, stored as jsonb
+    ],
+)
+async def test_text_the_database_cannot_store_is_the_clients_422_not_a_500(
+    test_run: TestRun, statement: str, value: str
+) -> None:
+    engine = create_engine(ServiceSettings(service_name="probe", database_url=test_run.database_url), "probe")
+    try:
+        with pytest.raises(sa_exc.DBAPIError) as refused:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement), {"value": value})
+    finally:
+        await engine.dispose()
+    assert is_unstorable_text(refused.value)
+    assert not is_database_outage(refused.value)
+    problem = problem_from_exception(refused.value)
+    assert problem is not None
+    assert (problem.status, problem.code) == (422, "invalid_text")
+    assert problem_from_exception(_wrapped(asyncpg.exceptions.UniqueViolationError())) is None

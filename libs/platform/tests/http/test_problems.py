@@ -5,8 +5,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from nocturna_platform.http.openapi import document_problems
+from nocturna_platform.security.dependencies import CurrentPrincipal, require_permission
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PROBLEM_JSON = "application/problem+json"
@@ -186,3 +187,33 @@ async def test_an_exhausted_database_pool_is_a_503_to_retry_not_a_500(make_app: 
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "overloaded"
     assert "QueuePool" not in response.text
+
+
+def test_openapi_documents_the_problems_a_route_answers_before_its_code_runs(make_app: Any) -> None:
+    """Found by fuzzing through the gateway: malformed JSON (400), too large (413), unauthenticated (401),
+    forbidden (403) and database outages (503) were answered but not documented."""
+    router = APIRouter()
+
+    @router.get("/api/v1/secrets")
+    async def secrets(_: CurrentPrincipal) -> None:
+        return None
+
+    @router.post("/api/v1/admin/things", dependencies=[Depends(require_permission("admin"))])
+    async def admin_things() -> None:
+        return None
+
+    app = make_app()
+    app.include_router(router)
+    paths = app.openapi()["paths"]
+
+    def documented(path: str, method: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert {"400", "413", "422", "500", "503"} <= documented("/api/v1/charts", "post")
+    assert "401" not in documented("/api/v1/charts", "post")
+    assert documented("/api/v1/charts/{chart_id}", "get") == {"200", "422", "500", "503"}
+    assert documented("/api/v1/secrets", "get") == {"200", "401", "500", "503"}
+    assert documented("/api/v1/admin/things", "post") == {"200", "401", "403", "500", "503"}
+    assert paths["/api/v1/secrets"]["get"]["responses"]["401"]["content"] == {
+        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+    }

@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from nocturna_platform.http.health import LIVE_PATH, READY_PATH, ReadinessCheck, health_router
 from nocturna_platform.http.metrics import METRICS_PATH, ServiceMetrics, metrics_router
 from nocturna_platform.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from nocturna_platform.http.openapi import document_problems, problem_responses
+from nocturna_platform.http.openapi import document_problems, document_route_problems, problem_responses
 from nocturna_platform.http.problems import install_problem_handlers
 from nocturna_platform.observability.telemetry import instrument_fastapi
 from nocturna_platform.settings import ServiceSettings
@@ -27,12 +27,15 @@ OPERATIONAL_PATHS = (LIVE_PATH, READY_PATH, METRICS_PATH)
 
 
 class ServiceApp(FastAPI):
-    """A FastAPI app whose OpenAPI document describes errors as they are served (problem+json)."""
+    """A FastAPI app whose OpenAPI document describes errors as they are served (problem+json), including
+    those every route answers before its code runs (bad body or parameters, authentication, permission)."""
 
     def openapi(self) -> dict[str, Any]:
-        document = super().openapi()
-        document_problems(document)
-        return document
+        if self.openapi_schema is None:
+            document = super().openapi()
+            document_route_problems(document, self.routes)
+            document_problems(document)
+        return super().openapi()
 
 
 def create_app(
@@ -59,7 +62,8 @@ def create_app(
         debug=False,
         docs_url="/docs" if development and docs_ui else None,
         redoc_url=None,
-        responses=problem_responses(500),
+        # Any route: an unexpected error (500); the database down or its pool exhausted (503).
+        responses=problem_responses(500, 503),
         # One tracing mechanism: the OpenTelemetry instrumentor below, not FastAPI's built-in one, which
         # would otherwise switch itself on whenever a global provider is set.
         telemetry={"tracing": False, "metrics": False, "logs": False},

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from nocturna_platform.db.outages import is_database_outage
+from nocturna_platform.db.outages import is_database_outage, is_unstorable_text
 from nocturna_platform.observability.context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -191,6 +191,13 @@ def problem_from_exception(exc: Exception) -> Problem | None:
     if is_database_outage(exc):
         _logger.warning("database unavailable: %s", exc.__class__.__name__)
         return database_unavailable_problem()
+    if is_unstorable_text(exc):
+        return Problem(
+            status=422,
+            code="invalid_text",
+            title="Unprocessable Content",
+            detail="The request carries text with a NUL character, which cannot be stored.",
+        )
     return None
 
 

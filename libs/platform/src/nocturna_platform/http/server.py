@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -26,6 +27,18 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _shared_socket(settings: HttpSettings) -> socket.socket:
+    """A listening socket other processes of the service can bind too (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 async def serve(app: FastAPI, settings: HttpSettings) -> None:
     """Serve until SIGTERM or SIGINT (a second SIGINT forces exit), then drain requests and run the lifespan
     shutdown. Access lines come from our middleware and client IPs are not taken from proxy headers."""
@@ -39,6 +52,7 @@ async def serve(app: FastAPI, settings: HttpSettings) -> None:
         server_header=False,
         lifespan="on",
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=settings.keep_alive_seconds,
         # WebSocket frames here are small JSON: per-message deflate would cost ~50 KiB of zlib state per
         # connection (measured by the gateway benchmark) for little saving.
         ws_per_message_deflate=False,
@@ -53,7 +67,7 @@ async def serve(app: FastAPI, settings: HttpSettings) -> None:
             continue  # not the main thread, or no signal support: the caller stops the server another way
         installed.append(sig)
     try:
-        await server.serve()
+        await server.serve(sockets=[_shared_socket(settings)] if settings.reuse_port else None)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
@@ -17,6 +20,19 @@ from nocturna_platform.messaging.topology import Topology
 from nocturna_platform.settings import ServiceSettings
 
 
+def named_amqp_url(settings: ServiceSettings, role: str = "") -> str:
+    """The AMQP URL with a connection name, `<queue prefix><service>[-<role>]@<host>:<pid>`, which the broker's
+    UI and `rabbitmqctl list_connections` show: an operator (or a fault test closing only its own run's
+    connections) can tell whose connection is whose. A `name` already in the URL is kept."""
+    url = urlsplit(settings.amqp_url.get_secret_value())
+    query = parse_qsl(url.query)
+    if any(key == "name" for key, _ in query):
+        return url.geturl()
+    who = f"{settings.service_name}-{role}" if role else settings.service_name
+    name = f"{settings.messaging.queue_prefix}{who}@{socket.gethostname()}:{os.getpid()}"
+    return url._replace(query=urlencode([*query, ("name", name)])).geturl()
+
+
 def create_broker(
     settings: ServiceSettings, metrics: MessagingMetrics, tracer_provider: TracerProvider | None = None
 ) -> RabbitBroker:
@@ -26,7 +42,7 @@ def create_broker(
         middlewares.append(RabbitTelemetryMiddleware(tracer_provider=tracer_provider))
     middlewares.append(ReliabilityPolicy(settings.messaging, metrics))
     return RabbitBroker(
-        settings.amqp_url.get_secret_value(),
+        named_amqp_url(settings),
         app_id=settings.service_name,
         middlewares=middlewares,
         graceful_timeout=10.0,

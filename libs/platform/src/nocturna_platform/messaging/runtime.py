@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nocturna_platform.db.engine import asyncpg_dsn
 from nocturna_platform.messaging.asyncapi import declare_published_events
-from nocturna_platform.messaging.broker import RabbitEventPublisher, create_broker, declare_dead_letter_queues
+from nocturna_platform.messaging.broker import (
+    RabbitEventPublisher,
+    create_broker,
+    declare_dead_letter_queues,
+    named_amqp_url,
+)
 from nocturna_platform.messaging.dead_letters import dead_letter_depths
 from nocturna_platform.messaging.metrics import MessagingMetrics
 from nocturna_platform.messaging.relay import OutboxRelay
@@ -94,7 +99,9 @@ class Messaging:
             while True:
                 try:
                     if connection is None:
-                        connection = await aio_pika.connect_robust(self.settings.amqp_url.get_secret_value())
+                        connection = await aio_pika.connect_robust(
+                            named_amqp_url(self.settings, "dlq-monitor")
+                        )
                     depths = await dead_letter_depths(
                         connection, self.topology, self.subscriptions.queue_names
                     )

@@ -12,6 +12,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 
+from nocturna_platform.http.openapi import answers_problems
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.observability.context import bind_user_id
 from nocturna_platform.security.jwks import KeySetUnavailableError
@@ -55,6 +56,7 @@ def _verifier(request: Request) -> BearerVerifier:
     return verifier
 
 
+@answers_problems(401, 503)
 async def optional_principal(request: Request) -> Principal | None:
     """The caller, or None when no `Authorization` header is sent; a bad token is still a 401."""
     token = _bearer_token(request)
@@ -94,6 +96,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_permission(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency answering 403 unless the caller holds `permission`; it returns the principal."""
 
+    @answers_problems(403)
     async def permitted_principal(principal: CurrentPrincipal) -> Principal:
         if not principal.has_permission(permission):
             raise Problem(

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -40,14 +41,8 @@ def running_services(
         try:
             for service, port in ports.items():
                 log = files.enter_context((logs / f"{service}.log").open("wb"))
-                processes[service] = subprocess.Popen(  # noqa: S603 - our own service module
-                    service_command(service, "serve"),
-                    env={**env, "HTTP__PORT": str(port)},
-                    cwd=cwd,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            _wait_ready(ports, timeout, logs)
+                processes[service] = start_service(service, port, env, log, cwd)
+            wait_ready(ports, timeout, logs)
             yield processes
         finally:
             for process in processes.values():
@@ -59,7 +54,21 @@ def running_services(
                     process.kill()
 
 
-def _wait_ready(ports: Mapping[str, int], timeout: float, logs: Path) -> None:
+def start_service(
+    service: str, port: int, env: Mapping[str, str], log: IO[bytes], cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`<service> serve` on `port`, its output to `log`; not yet ready (see `wait_ready`)."""
+    return subprocess.Popen(  # noqa: S603 - our own service module
+        service_command(service, "serve"),
+        env={**env, "HTTP__PORT": str(port)},
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(ports: Mapping[str, int], timeout: float, logs: Path) -> None:
+    """Until every named port answers `/health/ready` with 200; a RuntimeError naming the laggards otherwise."""
     deadline = time.monotonic() + timeout
     pending = dict(ports)
     with httpx.Client(timeout=2) as client:
