@@ -26,8 +26,9 @@ class FixedClock:
 
 
 class InMemoryEntitlementRepository:
-    def __init__(self, projections: dict[UUID, EntitlementProjection]) -> None:
+    def __init__(self, projections: dict[UUID, EntitlementProjection], erased: dict[UUID, datetime]) -> None:
         self._projections = projections
+        self._erased = erased
 
     async def get(self, user_id: UUID) -> EntitlementProjection | None:
         return self._projections.get(user_id)
@@ -35,8 +36,12 @@ class InMemoryEntitlementRepository:
     async def put(self, projection: EntitlementProjection) -> None:
         self._projections[projection.user_id] = projection
 
-    async def delete(self, user_id: UUID) -> None:
+    async def erase(self, user_id: UUID, now: datetime) -> None:
         self._projections.pop(user_id, None)
+        self._erased.setdefault(user_id, now)
+
+    async def is_erased(self, user_id: UUID) -> bool:
+        return user_id in self._erased
 
 
 class InMemoryChartRepository:
@@ -101,6 +106,7 @@ class InMemoryUsageRepository:
 class InMemoryChartStore:
     def __init__(self) -> None:
         self.entitlements: dict[UUID, EntitlementProjection] = {}
+        self.erased_users: dict[UUID, datetime] = {}
         self.charts: dict[UUID, Chart] = {}
         self.usage: dict[tuple[UUID, str], int] = {}
         self.messaging = InMemoryMessaging()
@@ -117,14 +123,16 @@ class InMemoryChartUnitOfWork(InMemoryUnitOfWork):
     def _begin(self) -> None:
         # Stored values are frozen: shallow copies isolate the transaction.
         self._entitlements = dict(self._store.entitlements)
+        self._erased_users = dict(self._store.erased_users)
         self._charts = dict(self._store.charts)
         self._usage = dict(self._store.usage)
-        self.entitlements = InMemoryEntitlementRepository(self._entitlements)
+        self.entitlements = InMemoryEntitlementRepository(self._entitlements, self._erased_users)
         self.charts = InMemoryChartRepository(self._charts)
         self.usage = InMemoryUsageRepository(self._usage, self._charts)
 
     def _apply(self) -> None:
         self._store.entitlements = self._entitlements
+        self._store.erased_users = self._erased_users
         self._store.charts = self._charts
         self._store.usage = self._usage
 

@@ -18,8 +18,11 @@ def main() -> None:
         parser.add_argument("--batch-size", type=int, default=500)
 
     async def reseal(_: object, args: argparse.Namespace) -> None:
-        count = await services[0].use_cases.reseal_charts(args.batch_size)
-        print(f"re-encrypted {count} chart(s) with the current key")  # noqa: T201
+        resealed = await services[0].use_cases.reseal_charts(args.batch_size)
+        print(  # noqa: T201
+            f"re-encrypted {resealed.charts} chart(s) and {resealed.batch_records} pending batch record(s) "
+            "with the current key"
+        )
 
     run_cli(build, extra={"reseal": (configure_reseal, reseal)})
 

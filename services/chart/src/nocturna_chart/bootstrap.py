@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from nocturna_platform.periodic import PeriodicTask
 from nocturna_platform.resilience.breaker import CircuitBreaker
 from nocturna_platform.sealing import AesGcmSealer
 from nocturna_platform.shell import Persistence, ServiceShell
@@ -20,6 +22,7 @@ from nocturna_chart.application.edit_chart import DeleteChartHandler, EditChartH
 from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
 from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
+from nocturna_chart.application.purge_batches import PurgeCompletedBatchesHandler
 from nocturna_chart.application.read_batch import GetBatchHandler
 from nocturna_chart.application.read_charts import GetChartHandler, ListChartsHandler
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
@@ -40,6 +43,7 @@ from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
 from nocturna_chart.infrastructure.tables import MESSAGING, SCHEMA
 from nocturna_chart.settings import ChartSettings, RemoteEngineSettings
 
+_logger = logging.getLogger("nocturna.chart")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -63,6 +67,8 @@ class ChartService:
             if settings.result_cache.enabled
             else None
         )
+        if cache is not None:
+            shell.on_stop(cache.flush)
         calculator = ChartCalculator(engine, fallback, cache)
         policy = ChartPolicy(settings.quota.unknown_plan_charts_per_month)
         geo = settings.geocoding
@@ -92,7 +98,7 @@ class ChartService:
             erase_user_charts=EraseUserChartsHandler(uow, shell.clock),
             transits=TransitsHandler(uow, calculator, shell.clock),
             synastry=SynastryHandler(uow, calculator, shell.clock, places),
-            reseal_charts=ResealChartsHandler(uow),
+            reseal_charts=ResealChartsHandler(batch_uow),
             returns=ReturnsHandler(uow, calculator, shell.clock),
             submit_batch=SubmitBatchHandler(batch_uow, shell.clock, policy),
             run_batch=RunBatchHandler(batch_uow, create_chart.create_many, shell.clock, pacing),
@@ -104,10 +110,22 @@ class ChartService:
             messaging.subscriptions, self.use_cases.erase_user_charts, self.use_cases.erase_user_batches
         )
         batch_submitted.subscribe(messaging.subscriptions, self.use_cases.run_batch)
+        self.purge_batches = PurgeCompletedBatchesHandler(
+            batch_uow, shell.clock, timedelta(days=settings.batch.retention_days)
+        )
+        purging = PeriodicTask(
+            "chart-batch-retention", self._purge_batches, settings.batch.purge_interval_seconds
+        )
+        shell.on_start(purging.start)
+        shell.on_stop(purging.stop)
         self.app: FastAPI = shell.create_app(
             title="Nocturna chart", version="1.0.0", routers=[router, batch.router, charts.router]
         )
         self.app.state.use_cases = self.use_cases
+
+    async def _purge_batches(self) -> None:
+        if purged := await self.purge_batches():
+            _logger.info("completed batch jobs past their retention deleted", extra={"jobs": purged})
 
 
 def _engine(settings: ChartSettings, shell: ServiceShell) -> CalculationEngine:

@@ -90,6 +90,12 @@ class BatchSettings(BaseModel):
     concurrent_jobs: int = Field(
         default=2, ge=1, description="Jobs one process runs at once (each holds a database connection)."
     )
+    retention_days: float = Field(
+        default=30, gt=0, description="A completed job's progress and per-record outcomes are kept this long."
+    )
+    purge_interval_seconds: float = Field(
+        default=3600, gt=0, description="How often each replica deletes completed jobs past their retention."
+    )
 
 
 class ChartSettings(ServiceSettings):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -13,17 +15,20 @@ from uuid import UUID, uuid4
 import pytest
 from nocturna_chart.api.batch_records import json_records
 from nocturna_chart.application.create_chart import CreateChart, Created
+from nocturna_chart.application.purge_batches import PurgeCompletedBatchesHandler
+from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.application.run_batch import BatchPacing, RunBatchHandler
-from nocturna_chart.domain.batch import BatchJob
+from nocturna_chart.domain.batch import BatchJob, BatchStatus
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.batch_jobs import SqlBatchUnitOfWork
-from nocturna_chart.infrastructure.tables import MESSAGING
+from nocturna_chart.infrastructure.tables import MESSAGING, BatchItemRow
 from nocturna_contracts.chart.v1 import BatchSubmitted
 from nocturna_platform.clock import utc_now
 from nocturna_platform.ids import uuid7
 from nocturna_platform.messaging.meta import EventMeta
 from nocturna_platform.sealing import AesGcmSealer
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from services.chart.tests.conftest import ChartHarness
 
@@ -318,3 +323,58 @@ async def test_an_erased_account_loses_its_batch_jobs(chart: ChartHarness) -> No
     await chart.service.use_cases.erase_user_batches(user)
 
     assert (await chart.client.get(accepted.headers["location"], headers=headers)).status_code == 404
+
+
+async def test_reseal_moves_pending_records_to_the_current_key(chart: ChartHarness) -> None:
+    job = await _stored_job(chart, uuid4(), 3)
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    dev_key = chart.settings.encryption.keys["dev"].get_secret_value()
+    keys = {"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}
+    rotated = partial(SqlBatchUnitOfWork, factory, MESSAGING, utc_now, AesGcmSealer(keys, "k2"))
+
+    try:
+        resealed = await ResealChartsHandler(rotated)(batch_size=2)
+
+        assert resealed.batch_records >= 3
+        assert (await ResealChartsHandler(rotated)(batch_size=2)).batch_records == 0
+        async with factory() as session:
+            stale = select(func.count()).where(
+                col(BatchItemRow.key_id).is_not(None), col(BatchItemRow.key_id) != "k2"
+            )
+            assert await session.scalar(stale) == 0
+        only_new_key = partial(
+            SqlBatchUnitOfWork, factory, MESSAGING, utc_now, AesGcmSealer({"k2": keys["k2"]}, "k2")
+        )
+        async with only_new_key() as uow:
+            pending = await uow.batches.pending(job.id)
+        assert [item.name for item in pending] == ["client 0", "client 1", "client 2"]
+    finally:  # the service under test knows only the development key
+        back = partial(SqlBatchUnitOfWork, factory, MESSAGING, utc_now, AesGcmSealer(keys, "dev"))
+        await ResealChartsHandler(back)()
+
+
+async def test_completed_jobs_past_their_retention_are_deleted_and_their_charts_kept(
+    chart: ChartHarness,
+) -> None:
+    user = uuid4()
+    headers = chart.headers(user)
+    await _grant(chart, user)
+    old, recent = await _stored_job(chart, user, 2), await _stored_job(chart, user, 2)
+    meta = EventMeta("chart", uuid4(), BatchSubmitted.event_type, utc_now(), "chart", None, None)
+    for job in (old, recent):
+        await chart.service.use_cases.run_batch(job.id, meta)
+    async with _batch_uow(chart)() as uow:
+        finished = await uow.batches.lock(old.id)
+        assert finished is not None
+        assert finished.status is BatchStatus.COMPLETED
+        await uow.batches.update(replace(finished, completed_at=utc_now() - timedelta(days=31)))
+        await uow.commit()
+
+    purge = PurgeCompletedBatchesHandler(_batch_uow(chart), utc_now, timedelta(days=30))
+    assert await purge() == 1
+    assert await purge() == 0
+
+    assert (await chart.client.get(f"/api/v1/charts/batch/{old.id}", headers=headers)).status_code == 404
+    assert (await chart.client.get(f"/api/v1/charts/batch/{recent.id}", headers=headers)).status_code == 200
+    assert len(await _my_chart_ids(chart, headers)) == 4

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
+from nocturna_chart.infrastructure.batch_jobs import SqlBatchUnitOfWork
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
 from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
@@ -233,6 +234,44 @@ async def _grant_pro(chart: ChartHarness, user: UUID) -> None:
     await chart.service.use_cases.project_entitlements(EntitlementProjection(user, pro, 1, utc_now()), meta)
 
 
+async def test_an_erased_users_plan_projection_is_not_brought_back(chart: ChartHarness) -> None:
+    """Subscription announces the closed account's canceled subscription around the erasure, in either order."""
+    user = uuid4()
+    await _grant_pro(chart, user)
+    await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
+    canceled = Entitlements("free", 10, 20, synastry=False, transits=True, batch=False)
+    await chart.service.use_cases.project_entitlements(
+        EntitlementProjection(user, canceled, 2, utc_now()),
+        _meta("subscription.subscription.changed.v1", "subscription"),
+    )
+
+    projected = await chart.client.get("/api/v1/charts/entitlements", headers=chart.headers(user))
+    assert projected.status_code == 404, projected.text
+
+
+async def test_an_erasure_racing_the_last_plan_change_leaves_no_projection(chart: ChartHarness) -> None:
+    """Two replicas may handle the deletion and the canceled subscription at the same moment."""
+    users = [uuid4() for _ in range(20)]
+    canceled = Entitlements("free", 10, 20, synastry=False, transits=True, batch=False)
+    use_cases = chart.service.use_cases
+    await asyncio.gather(*(_grant_pro(chart, user) for user in users))
+
+    await asyncio.gather(
+        *(use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth")) for user in users),
+        *(
+            use_cases.project_entitlements(
+                EntitlementProjection(user, canceled, 2, utc_now()),
+                _meta("subscription.subscription.changed.v1", "subscription"),
+            )
+            for user in users
+        ),
+    )
+
+    for user in users:
+        projected = await chart.client.get("/api/v1/charts/entitlements", headers=chart.headers(user))
+        assert projected.status_code == 404, projected.text
+
+
 async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)
@@ -300,13 +339,13 @@ async def test_reseal_moves_every_chart_to_the_current_key(chart: ChartHarness) 
     assert factory is not None
     dev_key = chart.settings.encryption.keys["dev"].get_secret_value()
     rotated = AesGcmSealer({"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}, "k2")
-    uow = partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, rotated)
+    uow = partial(SqlBatchUnitOfWork, factory, MESSAGING, utc_now, rotated)
 
     try:
         resealed = await ResealChartsHandler(uow)(batch_size=2)
 
-        assert resealed >= 1
-        assert await ResealChartsHandler(uow)(batch_size=2) == 0
+        assert resealed.charts >= 1
+        assert (await ResealChartsHandler(uow)(batch_size=2)).charts == 0
         async with uow() as work:
             again = await work.charts.get(chart_id)
         assert again is not None
@@ -316,7 +355,7 @@ async def test_reseal_moves_every_chart_to_the_current_key(chart: ChartHarness) 
             assert await session.scalar(stale) == 0
     finally:  # the service under test knows only the development key
         back = AesGcmSealer({"dev": dev_key, "k2": base64.b64encode(b"k" * 32).decode()}, "dev")
-        await ResealChartsHandler(partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, back))()
+        await ResealChartsHandler(partial(SqlBatchUnitOfWork, factory, MESSAGING, utc_now, back))()
 
 
 async def test_solar_and_lunar_returns_of_a_saved_chart(chart: ChartHarness) -> None:
@@ -405,3 +444,28 @@ async def test_after_its_connections_are_killed_one_create_at_most_fails_with_50
     if first.status_code == 503:
         assert first.headers["content-type"].startswith("application/problem+json")
         assert first.json()["code"] == "database_unavailable"
+
+
+async def test_an_older_projection_written_last_never_replaces_a_newer_one(chart: ChartHarness) -> None:
+    """Two replicas may project a user's first two versions at once: no row exists yet for the read to lock,
+    and the free plan (v1) may commit after the upgrade (v2)."""
+    user = uuid4()
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    dev_key = chart.settings.encryption.keys["dev"].get_secret_value()
+    uow = partial(SqlChartUnitOfWork, factory, MESSAGING, utc_now, AesGcmSealer({"dev": dev_key}, "dev"))
+    free = Entitlements("free", 10, 20, synastry=False, transits=False, batch=False)
+    pro = Entitlements("pro", 500, 1000, synastry=True, transits=True, batch=False)
+
+    for projection in (
+        EntitlementProjection(user, pro, 2, utc_now()),
+        EntitlementProjection(user, free, 1, utc_now()),
+    ):
+        async with uow() as work:
+            await work.entitlements.put(projection)
+            await work.commit()
+
+    async with uow() as work:
+        stored = await work.entitlements.get(user)
+    assert stored is not None
+    assert (stored.entitlements.plan_code, stored.version) == ("pro", 2)

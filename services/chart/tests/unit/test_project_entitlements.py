@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from nocturna_chart.application.erase_user_charts import EraseUserChartsHandler
 from nocturna_chart.application.project_entitlements import GetEntitlementsHandler, ProjectEntitlementsHandler
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_platform.messaging.meta import EventMeta
@@ -50,3 +51,21 @@ async def test_a_redelivered_event_is_skipped_by_the_inbox() -> None:
     await project(EntitlementProjection(USER, FREE, version=1, updated_at=NOW), _meta(1))
 
     assert store.entitlements == {}
+
+
+async def test_an_erased_users_projection_stays_erased_whatever_the_order() -> None:
+    """The closed account's last subscription change may arrive before or after the erasure."""
+    before, after = InMemoryChartStore(), InMemoryChartStore()
+    for store in (before, after):
+        await ProjectEntitlementsHandler(store)(
+            EntitlementProjection(USER, PRO, version=1, updated_at=NOW), _meta(1)
+        )
+    canceled = EntitlementProjection(USER, FREE, version=2, updated_at=NOW)
+
+    await ProjectEntitlementsHandler(before)(canceled, _meta(2))
+    await EraseUserChartsHandler(before, lambda: NOW)(USER, _meta(3))
+    await EraseUserChartsHandler(after, lambda: NOW)(USER, _meta(3))
+    await ProjectEntitlementsHandler(after)(canceled, _meta(2))
+
+    assert before.entitlements == after.entitlements == {}
+    assert before.erased_users == after.erased_users == {USER: NOW}

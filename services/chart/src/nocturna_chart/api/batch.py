@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
@@ -151,7 +152,13 @@ async def _records(request: Request) -> list[BatchItem]:
     )
 
 
-@router.post("/api/v1/charts/batch", status_code=202, response_model=BatchView, openapi_extra=_BODY_DOCS)
+@router.post(
+    "/api/v1/charts/batch",
+    status_code=202,
+    response_model=BatchView,
+    openapi_extra=_BODY_DOCS,
+    responses=problem_responses(402, 413, 415),
+)
 async def submit_batch(
     request: Request,
     response: Response,
@@ -179,7 +186,7 @@ async def submit_batch(
     return BatchView.of(job)
 
 
-@router.get("/api/v1/charts/batch/{batch_id}", response_model=BatchView)
+@router.get("/api/v1/charts/batch/{batch_id}", response_model=BatchView, responses=problem_responses(404))
 async def get_batch(batch_id: UUID, principal: CurrentPrincipal, use_cases: UseCases) -> BatchView:
     """Status, counts and the outcome of every settled record (its chart id or its problem)."""
     try:

@@ -8,6 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Response
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
@@ -42,6 +43,11 @@ router = APIRouter(tags=["charts"])
 
 UseCases = Annotated[ChartUseCases, Depends(from_app_state("use_cases"))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+
+
+# What `_chart_problems` answers: plan limit (402), no such chart (404), the engine failing (502), places or
+# the engine unavailable (503), the engine too slow (504).
+CHART_PROBLEMS = problem_responses(402, 404, 502, 503, 504)
 
 
 @contextmanager
@@ -117,7 +123,7 @@ def _chart_problems() -> Iterator[None]:
         raise quota_exceeded_problem(error) from None
 
 
-@router.post("/api/v1/charts", status_code=201, response_model=ChartView)
+@router.post("/api/v1/charts", status_code=201, response_model=ChartView, responses=CHART_PROBLEMS)
 async def create_chart(
     body: CreateChartRequest,
     principal: CurrentPrincipal,
@@ -139,7 +145,7 @@ async def create_chart(
     return ChartView.of(saved)
 
 
-@router.get("/api/v1/charts", response_model=Page[ChartView])
+@router.get("/api/v1/charts", response_model=Page[ChartView], responses=CHART_PROBLEMS)
 async def list_charts(
     principal: CurrentPrincipal, use_cases: UseCases, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ChartView]:
@@ -151,7 +157,7 @@ async def list_charts(
     )
 
 
-@router.post("/api/v1/charts/synastry", response_model=SynastryView)
+@router.post("/api/v1/charts/synastry", response_model=SynastryView, responses=CHART_PROBLEMS)
 async def synastry(body: SynastryRequest, principal: CurrentPrincipal, use_cases: UseCases) -> SynastryView:
     """Cross aspects and house overlays both ways between two charts (plan feature); nothing is saved."""
     with _chart_problems():
@@ -161,13 +167,13 @@ async def synastry(body: SynastryRequest, principal: CurrentPrincipal, use_cases
     return SynastryView.of(result)
 
 
-@router.get("/api/v1/charts/{chart_id}", response_model=ChartView)
+@router.get("/api/v1/charts/{chart_id}", response_model=ChartView, responses=CHART_PROBLEMS)
 async def get_chart(chart_id: UUID, principal: CurrentPrincipal, use_cases: UseCases) -> ChartView:
     with _chart_problems():
         return ChartView.of(await use_cases.get_chart(principal, chart_id))
 
 
-@router.patch("/api/v1/charts/{chart_id}", response_model=ChartView)
+@router.patch("/api/v1/charts/{chart_id}", response_model=ChartView, responses=CHART_PROBLEMS)
 async def edit_chart(
     chart_id: UUID, body: EditChartRequest, principal: CurrentPrincipal, use_cases: UseCases
 ) -> ChartView:
@@ -183,14 +189,14 @@ async def edit_chart(
         return ChartView.of(await use_cases.edit_chart(principal, command))
 
 
-@router.delete("/api/v1/charts/{chart_id}", status_code=204)
+@router.delete("/api/v1/charts/{chart_id}", status_code=204, responses=CHART_PROBLEMS)
 async def delete_chart(chart_id: UUID, principal: CurrentPrincipal, use_cases: UseCases) -> Response:
     with _chart_problems():
         await use_cases.delete_chart(principal, chart_id)
     return Response(status_code=204)
 
 
-@router.post("/api/v1/charts/{chart_id}/transits", response_model=TransitsView)
+@router.post("/api/v1/charts/{chart_id}/transits", response_model=TransitsView, responses=CHART_PROBLEMS)
 async def transits(
     chart_id: UUID, body: TransitsRequest, principal: CurrentPrincipal, use_cases: UseCases
 ) -> TransitsView:
@@ -199,7 +205,7 @@ async def transits(
         return TransitsView.of(await use_cases.transits(principal, chart_id, body.at))
 
 
-@router.post("/api/v1/charts/{chart_id}/returns", response_model=ReturnView)
+@router.post("/api/v1/charts/{chart_id}/returns", response_model=ReturnView, responses=CHART_PROBLEMS)
 async def returns(
     chart_id: UUID, body: ReturnRequest, principal: CurrentPrincipal, use_cases: UseCases
 ) -> ReturnView:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
@@ -29,7 +30,7 @@ class EntitlementsView(BaseModel):
     updated_at: datetime
 
 
-@router.get("/api/v1/charts/entitlements", response_model=EntitlementsView)
+@router.get("/api/v1/charts/entitlements", response_model=EntitlementsView, responses=problem_responses(404))
 async def my_entitlements(principal: CurrentPrincipal, use_cases: UseCases) -> EntitlementsView:
     """What the caller's plan allows, as the chart service currently knows it."""
     projection = await use_cases.get_entitlements(principal.subject)

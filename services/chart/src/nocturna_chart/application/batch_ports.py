@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -37,6 +38,14 @@ class BatchRepository(Protocol):
         ...
 
     async def delete_all(self, owner_id: UUID) -> None: ...
+
+    async def reseal(self, limit: int) -> int:
+        """Re-encrypt up to `limit` pending records sealed with an old key (rows locked, others skipped)."""
+        ...
+
+    async def purge_completed(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` jobs completed before `before`, with their records; how many went."""
+        ...
 
 
 class BatchUnitOfWork(ChartUnitOfWork, Protocol):

@@ -1,4 +1,8 @@
-"""Use case: `auth.user.deleted.v1` erases every chart, the usage counts and the plan projection of the user."""
+"""Use case: `auth.user.deleted.v1` erases every chart, the usage counts and the plan projection of the user.
+
+The projection stays erased: subscription announces the closed account's canceled subscription after (or
+before) this event, and that announcement must not bring the projection back.
+"""
 
 from __future__ import annotations
 
@@ -31,5 +35,5 @@ class EraseUserChartsHandler:
                     cause=meta,
                 )
             await uow.usage.delete_all(user_id)
-            await uow.entitlements.delete(user_id)
+            await uow.entitlements.erase(user_id, now)
             await uow.commit()

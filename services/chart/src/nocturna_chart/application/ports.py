@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, Self
 from uuid import UUID
 
@@ -21,7 +22,14 @@ class EntitlementRepository(Protocol):
 
     async def put(self, projection: EntitlementProjection) -> None: ...
 
-    async def delete(self, user_id: UUID) -> None: ...
+    async def erase(self, user_id: UUID, now: datetime) -> None:
+        """Delete the projection and remember the user as erased, so that no later event projects it again."""
+        ...
+
+    async def is_erased(self, user_id: UUID) -> bool:
+        """Whether the user was erased; waits for an erasure of the user in progress (a per-user lock held to
+        the end of the transaction, which `erase` takes too), so the answer holds until commit."""
+        ...
 
 
 class ChartRepository(Protocol):

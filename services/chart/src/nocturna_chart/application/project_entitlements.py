@@ -12,6 +12,8 @@ from nocturna_chart.domain.entitlements import EntitlementProjection
 
 
 class ProjectEntitlementsHandler:
+    """Newer subscription versions replace the projection; an erased user's are ignored."""
+
     def __init__(self, uow: Callable[[], ChartUnitOfWork]) -> None:
         self._uow = uow
 
@@ -19,7 +21,8 @@ class ProjectEntitlementsHandler:
         async with self._uow() as uow:
             if not await uow.claim(meta):
                 return
-            if projection.supersedes(await uow.entitlements.get(projection.user_id)):
+            erased = await uow.entitlements.is_erased(projection.user_id)
+            if not erased and projection.supersedes(await uow.entitlements.get(projection.user_id)):
                 await uow.entitlements.put(projection)
             await uow.commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from nocturna_platform.sealing import AesGcmSealer
@@ -12,7 +13,13 @@ from sqlmodel import col
 
 from nocturna_chart.domain.batch import BatchItem, BatchJob, BatchStatus, ItemOutcome
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
-from nocturna_chart.infrastructure.sealed_batch_items import from_row, outcome_of, problem_document, to_row
+from nocturna_chart.infrastructure.sealed_batch_items import (
+    from_row,
+    outcome_of,
+    problem_document,
+    reseal_row,
+    to_row,
+)
 from nocturna_chart.infrastructure.tables import BatchItemRow, BatchJobRow
 
 
@@ -144,6 +151,35 @@ class SqlBatchRepository:
 
     async def delete_all(self, owner_id: UUID) -> None:
         await self._session.execute(delete(BatchJobRow).where(col(BatchJobRow.owner_id) == owner_id))
+
+    async def reseal(self, limit: int) -> int:
+        query = (
+            select(BatchItemRow)
+            .where(
+                col(BatchItemRow.key_id).is_not(None),
+                col(BatchItemRow.key_id) != self._sealer.current_key_id,
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await self._session.scalars(query))
+        for row in rows:
+            reseal_row(row, self._sealer)
+        return len(rows)
+
+    async def purge_completed(self, before: datetime, limit: int) -> int:
+        oldest = (
+            select(col(BatchJobRow.id))
+            .where(
+                col(BatchJobRow.status) == BatchStatus.COMPLETED.value, col(BatchJobRow.completed_at) < before
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        purged = await self._session.execute(
+            delete(BatchJobRow).where(col(BatchJobRow.id).in_(oldest)).returning(col(BatchJobRow.id))
+        )
+        return len(purged.all())
 
 
 class SqlBatchUnitOfWork(SqlChartUnitOfWork):

@@ -2,60 +2,42 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry, Counter
-from redis.exceptions import RedisError
+from nocturna_platform.caching import RedisJsonCache
+from prometheus_client import CollectorRegistry
 
 from nocturna_chart.domain.aspects import Aspect, AspectType
 from nocturna_chart.domain.engine import Body, EngineInfo, HouseSystem
 from nocturna_chart.domain.natal import Angles, BodyPosition, ChartResult, Houses
 
-_logger = logging.getLogger("nocturna.chart.result_cache")
-
 
 class RedisResultCache:
+    """Results by key in Redis (writes sent behind the answer: see `nocturna_platform.caching`)."""
+
     def __init__(
         self, redis: aioredis.Redis, prefix: str, ttl_seconds: int, registry: CollectorRegistry | None = None
     ) -> None:
-        self._redis, self._prefix, self._ttl = redis, f"{prefix}chart:result:", ttl_seconds
-        self._outcomes = Counter(
-            "chart_result_cache",
-            "Chart result cache lookups and writes by outcome (hit, miss, error).",
-            ("outcome",),
-            registry=registry,
+        self._cache = RedisJsonCache(
+            redis, f"{prefix}chart:result:", ttl_seconds, metric_name="chart_result_cache", registry=registry
         )
-        self._hit, self._miss, self._error = (self._outcomes.labels(o) for o in ("hit", "miss", "error"))
 
     async def get(self, key: str) -> ChartResult | None:
-        try:
-            raw = await self._redis.get(self._prefix + key)
-        except (RedisError, OSError) as error:
-            self._failed("read", error)
-            return None
-        if raw is None:
-            self._miss.inc()
+        data = await self._cache.get(key)
+        if data is None:
             return None
         try:
-            result = result_from_json(json.loads(raw))
+            return result_from_json(data)
         except (ValueError, KeyError, TypeError) as error:  # an older or damaged entry: recalculate
-            self._failed("decode", error)
+            self._cache.damaged(error)
             return None
-        self._hit.inc()
-        return result
 
     async def put(self, key: str, result: ChartResult) -> None:
-        try:
-            await self._redis.set(self._prefix + key, json.dumps(result_to_json(result)), ex=self._ttl)
-        except (RedisError, OSError) as error:
-            self._failed("write", error)
+        await self._cache.put(key, result_to_json(result))
 
-    def _failed(self, what: str, error: Exception) -> None:
-        self._error.inc()
-        _logger.warning("result cache %s failed: %s", what, type(error).__name__)
+    async def flush(self) -> None:
+        await self._cache.flush()
 
 
 def result_to_json(result: ChartResult) -> dict[str, Any]:

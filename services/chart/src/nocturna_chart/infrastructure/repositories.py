@@ -18,7 +18,7 @@ from nocturna_chart.application.ports import UsageCounts
 from nocturna_chart.domain.charts import Chart
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.sealed_charts import from_row, to_row, to_values
-from nocturna_chart.infrastructure.tables import ChartRow, EntitlementRow, UsageRow
+from nocturna_chart.infrastructure.tables import ChartRow, EntitlementRow, ErasedUserRow, UsageRow
 
 
 class SqlEntitlementRepository:
@@ -47,6 +47,8 @@ class SqlEntitlementRepository:
         )
 
     async def put(self, projection: EntitlementProjection) -> None:
+        """Never replaces a newer version: two replicas may project a user's first two versions at once, when
+        no row exists yet for `get` to lock, and the older may commit last."""
         e = projection.entitlements
         values = {
             "user_id": projection.user_id,
@@ -65,11 +67,31 @@ class SqlEntitlementRepository:
             statement.on_conflict_do_update(
                 index_elements=["user_id"],
                 set_={key: statement.excluded[key] for key in values if key != "user_id"},
+                where=table.c.version < statement.excluded.version,
             )
         )
 
-    async def delete(self, user_id: UUID) -> None:
+    async def erase(self, user_id: UUID, now: datetime) -> None:
+        await self._lock_user(user_id)
         await self._session.execute(delete(EntitlementRow).where(col(EntitlementRow.user_id) == user_id))
+        erased = ErasedUserRow.__table__  # type: ignore[attr-defined]
+        await self._session.execute(
+            insert(erased)
+            .values(user_id=user_id, erased_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+
+    async def is_erased(self, user_id: UUID) -> bool:
+        await self._lock_user(user_id)
+        erased = ErasedUserRow.__table__  # type: ignore[attr-defined]
+        found = await self._session.scalar(select(erased.c.user_id).where(erased.c.user_id == user_id))
+        return found is not None
+
+    async def _lock_user(self, user_id: UUID) -> None:
+        """Until the transaction ends: an erasure and a projection write of one user never overlap (the
+        projection row may not exist yet, so a row lock cannot serialise them)."""
+        key = func.hashtextextended(f"chart.erased_users:{user_id}", 0)
+        await self._session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 class SqlChartRepository:

@@ -48,6 +48,15 @@ def to_row(job_id: UUID, item: BatchItem, sealer: AesGcmSealer) -> BatchItemRow:
     return BatchItemRow(job_id=job_id, item_index=item.index, key_id=key_id, sealed=sealed)
 
 
+def reseal_row(row: BatchItemRow, sealer: AesGcmSealer) -> None:
+    """Re-encrypt a pending record's input with the current key (bound to the same job and position)."""
+    assert row.key_id is not None
+    assert row.sealed is not None
+    row.key_id, row.sealed = sealer.reseal(
+        row.key_id, row.sealed, _associated_data(row.job_id, row.item_index)
+    )
+
+
 def from_row(row: BatchItemRow, sealer: AesGcmSealer) -> BatchItem:
     assert row.key_id is not None
     assert row.sealed is not None

@@ -29,6 +29,16 @@ class EntitlementRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class ErasedUserRow(SQLModel, table=True):
+    """An erased account's id (nothing else): a plan change announced after the erasure must not project it again."""
+
+    __tablename__ = "erased_users"
+    __table_args__ = {"schema": SCHEMA}
+
+    user_id: UUID = Field(primary_key=True)
+    erased_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class ChartRow(SQLModel, table=True):
     """Only ids, the house system and times are clear text; name, notes, birth data and options are sealed."""
 
