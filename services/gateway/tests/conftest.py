@@ -173,6 +173,14 @@ def upstream_app(service: str) -> FastAPI:
         app.state.hits += 1
         return {"service": service, "forwarded_for": request.headers.get("x-forwarded-for")}
 
+    @app.get(prefix + "/echo/{segment}", operation_id=f"{service}_echo_segment")
+    async def echo_segment(segment: str, request: Request) -> dict[str, object]:
+        return {
+            "segment": segment,
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": request.url.query,
+        }
+
     @app.post(prefix + "/echo", operation_id=f"{service}_upload")
     async def upload(request: Request) -> dict[str, int]:
         app.state.hits += 1

@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from nocturna_gateway.api_docs.catalog import OpenApiCatalog
 from nocturna_gateway.api_docs.routes import api_docs_router
 from nocturna_gateway.consumers.instance_queue import InstanceQueue
+from nocturna_gateway.edge.public_routes import PublicRoutes
 from nocturna_gateway.edge_composition import EdgeAuthentication
 from nocturna_gateway.proxy import UpstreamProxy, proxy_router
 from nocturna_gateway.rate_limiting import plan_limits
@@ -104,6 +105,7 @@ class GatewayService:
             refresh_seconds=settings.api_docs.refresh_seconds,
             title="Nocturna API",
             version=VERSION,
+            needs_credential=PublicRoutes.of().needs_credential,
         )
 
         async def start() -> None:

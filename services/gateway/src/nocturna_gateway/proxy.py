@@ -68,8 +68,7 @@ class UpstreamProxy:
         client = next(self._clients)
         upstream_request = client.build_request(
             request.method,
-            upstream.url + request.url.path,
-            params=request.url.query.encode() if request.url.query else None,
+            _upstream_url(upstream.url, request),
             headers=headers,
             content=request.stream() if _has_body(request) else None,
             timeout=self._calls.timeout_for(upstream),
@@ -117,3 +116,12 @@ def proxy_router(proxy: UpstreamProxy) -> APIRouter:
     for prefix in ("/api/v1/{path:path}", "/.well-known/{path:path}"):
         router.add_api_route(prefix, forward, methods=METHODS, include_in_schema=False)
     return router
+
+
+def _upstream_url(base: str, request: Request) -> httpx.URL:
+    """The upstream's URL with the path and query exactly as the client encoded them: a decoded path can hold
+    characters no URL may (`%0B` decodes to a control character, which httpx refuses), and re-encoding it
+    could change what the upstream sees (`%2F` is not `/`)."""
+    target: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    query: bytes = request.scope.get("query_string", b"")
+    return httpx.URL(base).copy_with(raw_path=target + b"?" + query if query else target)

@@ -22,9 +22,10 @@ class ProxySettings(BaseModel):
         default=1.0, gt=0, description="Waiting for a free pooled connection."
     )
     keepalive_expiry_seconds: float = Field(
-        default=4.0,
+        default=30.0,
         gt=0,
-        description="Below the upstreams' keep-alive timeout (5 s), so no request races a close.",
+        description="Below the upstreams' keep-alive timeout (HTTP__KEEP_ALIVE_SECONDS, 75 s), so no request "
+        "races a close.",
     )
     max_connections: int = Field(default=200, ge=1)
     max_keepalive_connections: int = Field(default=50, ge=1)
@@ -70,6 +71,9 @@ class WebSocketSettings(BaseModel):
     replay_max_age_seconds: int = Field(default=300, ge=1)
     instance_queue_max_length: int = Field(default=100_000, ge=1)
     instance_queue_prefetch: int = Field(default=256, ge=1)
+    instance_queue_expires_seconds: float = Field(default=300.0, ge=1)
+    """A replica's queue outlives a lost broker connection (events wait for the reconnect), and a dead
+    replica's queue is deleted by the broker after this long unused."""
 
     @model_validator(mode="after")
     def _a_pong_has_time_to_arrive(self) -> Self:

@@ -41,6 +41,7 @@ class Stack:
     auth: str
     gateways: list[str]
     run: TestRun
+    gateway_pids: list[int]
 
     def socket_url(self, replica: int) -> str:
         return self.gateways[replica].replace("http://", "ws://") + "/api/v1/ws"
@@ -92,11 +93,13 @@ def running_stack(run: TestRun, logs: Path) -> Iterator[Stack]:
     migrate(["auth"], env, cwd=ROOT)
     with ExitStack() as processes:
         processes.enter_context(running_services({"auth": auth_port}, env, logs / "auth", cwd=ROOT))
-        for number, port in enumerate(gateway_ports):
+        pids = [
             processes.enter_context(
                 running_services({"gateway": port}, env, logs / f"gateway-{number}", cwd=ROOT)
-            )
-        yield Stack(auth, [f"http://127.0.0.1:{port}" for port in gateway_ports], run)
+            )["gateway"].pid
+            for number, port in enumerate(gateway_ports)
+        ]
+        yield Stack(auth, [f"http://127.0.0.1:{port}" for port in gateway_ports], run, pids)
 
 
 @dataclass

@@ -46,6 +46,19 @@ async def test_security_headers_are_on_proxied_answers_errors_and_the_gateways_o
     assert proxied.headers["x-request-id"]
 
 
+async def test_paths_and_queries_travel_upstream_as_the_client_encoded_them(gateway: GatewayHarness) -> None:
+    """Found by fuzzing: a path segment with an encoded control character (`%0B`) was decoded, then refused
+    by httpx when the upstream URL was built: a 500 instead of the upstream's answer."""
+    answer = await gateway.client.get(f"{ECHO}/a%0B%C3%A4b?q=%0A%26x", headers=caller(gateway))
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "segment": "a\x0bäb",
+        "raw_path": f"{ECHO}/a%0B%C3%A4b",
+        "query": "q=%0A%26x",
+    }
+
+
 async def test_docs_get_a_csp_that_lets_swagger_ui_load_its_own_assets(gateway: GatewayHarness) -> None:
     page = await gateway.client.get("/docs", headers=anonymous())
     assert page.status_code == 200

@@ -12,6 +12,7 @@ import pytest
 from nocturna_contracts.chart.v1 import ChartCalculated
 from nocturna_gateway.websocket.protocol import CloseCode
 from nocturna_platform.clock import utc_now
+from nocturna_platform.testing.broker_connections import close_connections
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -51,6 +52,34 @@ async def test_an_event_reaches_its_owner_on_both_replicas_and_nobody_else(
         assert (await bob_socket.next_frame())["event_id"] == str(bobs.event_id)
     for open_socket in (ada_one, ada_two, bob_one, bob_two):
         await open_socket.close()
+
+
+async def test_events_published_while_a_replica_reconnects_to_the_broker_reach_its_sockets_once(
+    stack: Stack, producer: Producer
+) -> None:
+    """A broker restart or a network cut: the replica's queue waits for it, so nothing is lost meanwhile, and
+    what it had not acknowledged comes again and is dropped as seen."""
+    ada = await sign_up(stack)
+    socket = await EventSocket.open(stack.socket_url(0), ada.access_token)
+    before = await producer.publish(chart_calculated(ada.user_id))
+    assert (await socket.next_frame())["event_id"] == str(before.event_id)
+    pid = stack.gateway_pids[0]
+
+    closing = asyncio.create_task(
+        close_connections(lambda name: name.startswith(stack.run.queue_prefix) and name.endswith(f":{pid}"))
+    )
+    during = []
+    # A steady stream across the cut and the reconnect (1 s later): none may fall into a gap.
+    while not closing.done() or len(during) < 60:
+        during.append(await producer.publish(chart_calculated(ada.user_id)))
+        await asyncio.sleep(0.05)
+
+    assert await closing >= 1
+    received = [(await socket.next_frame(timeout=30))["event_id"] for _ in during]
+    assert sorted(received) == sorted(str(event.event_id) for event in during)
+    with pytest.raises(TimeoutError):
+        await socket.next_frame(timeout=1)
+    await socket.close()
 
 
 async def test_a_reconnecting_client_resumes_on_the_other_replica_without_gaps_or_duplicates(

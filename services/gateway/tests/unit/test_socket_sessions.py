@@ -317,13 +317,25 @@ async def test_a_revoked_session_closes_only_its_own_sockets(rig: Rig) -> None:
     revoked, other_device = await rig.connect(ada), await rig.connect(principal(ada.subject))
     assert ada.session_id is not None
 
-    rig.fan_out.session_revoked(ada.subject, ada.session_id)
+    rig.fan_out.session_revoked(ada.subject, ada.session_id, "logout")
     await asyncio.wait_for(revoked.closed.wait(), 1)
     await settle()
 
     assert revoked.close_code == CloseCode.SESSION_REVOKED
     assert other_device.close_code is None
     assert len(rig.hub) == 1
+
+
+async def test_a_session_ended_by_the_accounts_deletion_closes_as_deleted(rig: Rig) -> None:
+    """Auth ends the sessions before it announces the deletion: their sockets must already say "stop"."""
+    ada = principal()
+    socket = await rig.connect(ada)
+    assert ada.session_id is not None
+
+    rig.fan_out.session_revoked(ada.subject, ada.session_id, "user_deleted")
+    await asyncio.wait_for(socket.closed.wait(), 1)
+
+    assert socket.close_code == CloseCode.USER_DELETED
 
 
 async def test_a_deleted_user_loses_every_socket_and_the_replay_buffer(rig: Rig) -> None:

@@ -15,10 +15,12 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
+from nocturna_gateway.api_docs.edge_answers import document_edge_answers
 from nocturna_gateway.api_docs.openapi_merge import Document, merge_openapi
 from nocturna_gateway.routing import RouteTable, Upstream
 
@@ -44,8 +46,11 @@ class OpenApiCatalog:
         refresh_seconds: float,
         title: str,
         version: str,
+        needs_credential: Callable[[str, str], bool],
     ) -> None:
+        """`needs_credential(method, path)`: whether the edge refuses the route without a credential (401)."""
         self._routes = routes
+        self._needs_credential = needs_credential
         self._client = client
         self._refresh_seconds = refresh_seconds
         self._title = title
@@ -75,6 +80,7 @@ class OpenApiCatalog:
             if changed:
                 documents = {name: fetched.document for name, fetched in self._fetched.items()}
                 merged = merge_openapi(documents, self._serves, title=self._title, version=self._version)
+                document_edge_answers(merged, self._needs_credential)
                 self._body = json.dumps(merged, separators=(",", ":")).encode()
             return changed
 

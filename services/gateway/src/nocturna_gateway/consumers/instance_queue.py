@@ -1,7 +1,10 @@
 """The gateway replica's own queue: every user-facing event plus the events that end sockets.
 
-Each process declares an exclusive, auto-deleted queue with a unique name, so every replica receives every
-event (a user may be connected to any of them); the queue disappears with the process.
+Each process declares a queue with a unique name, so every replica receives every event (a user may be
+connected to any of them). The queue outlives a lost broker connection: it is not exclusive, and expires only
+after `instance_queue_expires_seconds` unused, so the events published while the replica reconnects wait
+for it; the ones it had not acknowledged come again and are recognised by their event id. A dead replica's
+queue goes once that time has passed.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections import deque
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +39,24 @@ def instance_queue_name(queue_prefix: str) -> str:
     return f"{queue_prefix}gateway.ws.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
 
 
+class RecentIds:
+    """The last `size` event ids seen: enough to cover what was in flight (unacknowledged) at a disconnect."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._order: deque[UUID] = deque()
+        self._seen: set[UUID] = set()
+
+    def first_time(self, event_id: UUID) -> bool:
+        if event_id in self._seen:
+            return False
+        self._seen.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return True
+
+
 class InstanceQueue:
     """Consumes this replica's queue and hands each event to the fan-out; bound to every routing key."""
 
@@ -45,12 +67,14 @@ class InstanceQueue:
             # A stuck replica drops its oldest events instead of growing the broker; clients resume anyway.
             "x-max-length": settings.instance_queue_max_length,
             "x-overflow": "drop-head",
+            "x-expires": int(settings.instance_queue_expires_seconds * 1000),
         }
+        self._recent = RecentIds(settings.instance_queue_prefetch * 4)
         self.queue: RabbitQueue = RabbitQueue(  # type: ignore[call-overload]
             instance_queue_name(messaging.settings.messaging.queue_prefix),
-            durable=False,
-            exclusive=True,
-            auto_delete=True,
+            durable=True,
+            exclusive=False,
+            auto_delete=False,
             arguments=arguments,
             routing_key=ROUTING_KEYS[0],
         )
@@ -72,12 +96,14 @@ class InstanceQueue:
             )
 
     async def consume(self, envelope: Envelope) -> None:
+        if not self._recent.first_time(envelope.event_id):
+            return  # redelivered after a reconnect: its sockets have it already
         try:
             event = parse_event(envelope)
         except Exception as error:
             raise PoisonMessage(envelope.event_type) from error
         if isinstance(event, SessionRevoked):
-            self._fan_out.session_revoked(event.user_id, event.session_id)
+            self._fan_out.session_revoked(event.user_id, event.session_id, event.reason)
         elif isinstance(event, UserDeleted):
             await self._fan_out.user_deleted(event.user_id)
         elif (field := OWNER_FIELDS.get(type(event))) is not None:

@@ -7,10 +7,12 @@ import logging
 from uuid import UUID
 
 from nocturna_gateway.websocket.hub import ConnectionHub
-from nocturna_gateway.websocket.protocol import UserEvent
+from nocturna_gateway.websocket.protocol import CloseCode, UserEvent
 from nocturna_gateway.websocket.replay import ReplayBuffer
 
 logger = logging.getLogger("nocturna.gateway.websocket")
+
+USER_DELETED_REASON = "user_deleted"  # `auth.session.revoked.v1` reason of sessions ended by a deletion
 
 
 class EventFanOut:
@@ -29,8 +31,11 @@ class EventFanOut:
             )
         self._hub.deliver(event)
 
-    def session_revoked(self, user_id: UUID, session_id: UUID) -> None:
-        self._hub.end_session(user_id, session_id)
+    def session_revoked(self, user_id: UUID, session_id: UUID, reason: str) -> None:
+        """A session ended by the account's deletion closes with 4404 ("stop"), not 4403 ("sign in again"):
+        auth ends the sessions in the deleting transaction, so their events arrive before the deletion's."""
+        code = CloseCode.USER_DELETED if reason == USER_DELETED_REASON else CloseCode.SESSION_REVOKED
+        self._hub.end_session(user_id, session_id, code)
 
     async def user_deleted(self, user_id: UUID) -> None:
         self._hub.end_user(user_id)

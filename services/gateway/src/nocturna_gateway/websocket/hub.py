@@ -83,10 +83,12 @@ class ConnectionHub:
             connection.offer(event)
             self._metrics.delivered.inc()
 
-    def end_session(self, user_id: UUID, session_id: UUID) -> None:
+    def end_session(
+        self, user_id: UUID, session_id: UUID, code: CloseCode = CloseCode.SESSION_REVOKED
+    ) -> None:
         for connection in list(self._by_user.get(user_id, ())):
             if connection.session_id == session_id:
-                connection.close_soon(CloseCode.SESSION_REVOKED, "session revoked")
+                connection.close_soon(code, "session revoked")
 
     def end_user(self, user_id: UUID) -> None:
         for connection in list(self._by_user.get(user_id, ())):
