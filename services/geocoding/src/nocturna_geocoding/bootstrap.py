@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fastapi import FastAPI
+from nocturna_platform.caching import RedisJsonCache
 from nocturna_platform.http.health import ReadinessError
 from nocturna_platform.shell import Persistence, ServiceShell
 
@@ -16,7 +17,6 @@ from nocturna_geocoding.application.search_places import SearchPlacesHandler
 from nocturna_geocoding.application.use_cases import GeocodingUseCases
 from nocturna_geocoding.infrastructure.geonames_seed import DATASET, GeoNamesSeeder
 from nocturna_geocoding.infrastructure.nominatim import NominatimProvider, nominatim_geocoder
-from nocturna_geocoding.infrastructure.redis_cache import RedisAnswerCache
 from nocturna_geocoding.infrastructure.sql_places import SqlPlaceDirectory
 from nocturna_geocoding.infrastructure.tables import SCHEMA
 from nocturna_geocoding.infrastructure.zones import SystemTimeZoneDatabase, TimezoneFinderLocator
@@ -58,7 +58,15 @@ class GeocodingService:
                 settings.remote.domain, settings.remote.user_agent, settings.remote.timeout_seconds
             )
             remote = NominatimProvider(geocoder, locator)
-        cache = RedisAnswerCache(shell.redis, settings.redis_key_prefix, settings.cache.ttl_seconds)
+        self.cache = cache = RedisJsonCache(
+            shell.redis,
+            f"{settings.redis_key_prefix}geocoding:",
+            settings.cache.ttl_seconds,
+            local_entries=settings.cache.local_entries,
+            metric_name="geocoding_answer_cache",
+            registry=shell.metrics.registry,
+        )
+        shell.on_stop(cache.flush)
         self.use_cases = GeocodingUseCases(
             search_places=SearchPlacesHandler(places, cache, DATASET, remote),
             get_place=GetPlaceHandler(places),

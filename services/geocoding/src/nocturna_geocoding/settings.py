@@ -9,6 +9,9 @@ from pydantic import BaseModel, Field
 class CacheSettings(BaseModel):
     ttl_seconds: int = Field(default=86_400, ge=1)
     """Answers only change when a new dataset is seeded (the dataset name is part of every search key)."""
+    local_entries: int = Field(default=4_096, ge=0)
+    """Answers also kept in process (least recently used evicted; 0: Redis only). A hit there costs ~5 µs;
+    a Redis round trip ~90 µs of CPU, more than resolving a timezone."""
 
 
 class RemoteGeocodingSettings(BaseModel):

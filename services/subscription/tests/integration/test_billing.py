@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from nocturna_platform.ids import uuid7
 from nocturna_subscription.infrastructure.sandbox_billing import sign
 from nocturna_subscription.settings import DEVELOPMENT_SANDBOX_SECRET
@@ -124,6 +125,20 @@ async def test_checkout_is_for_upgrades_only(subscription: SubscriptionHarness) 
     response = await subscription.post("/api/v1/subscriptions/me/checkout", user_id, {"plan": "free"})
 
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("plan", ["pro\x00", "", "Pro", "p" * 41])
+async def test_a_plan_code_of_the_wrong_shape_is_refused_before_any_lookup(
+    subscription: SubscriptionHarness, plan: str
+) -> None:
+    """Found by fuzzing: a NUL byte in the plan code reached Postgres, which refused it: a 500."""
+    user_id = await subscription.registered_user()
+
+    for path in ("/api/v1/subscriptions/me/checkout", "/api/v1/subscriptions/me/downgrade"):
+        response = await subscription.post(path, user_id, {"plan": plan})
+
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "plan"
 
 
 async def test_the_same_webhook_twice_makes_one_transition(subscription: SubscriptionHarness) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.security.dependencies import require_permission
@@ -67,7 +68,7 @@ async def search_users(
     )
 
 
-@router.get("/{user_id}", response_model=AdminUserResponse)
+@router.get("/{user_id}", response_model=AdminUserResponse, responses=problem_responses(404))
 async def get_user(user_id: UUID, _: Admin, use_cases: UseCases) -> AdminUserResponse:
     user = await use_cases.get_user(user_id)
     if user is None:
@@ -75,7 +76,7 @@ async def get_user(user_id: UUID, _: Admin, use_cases: UseCases) -> AdminUserRes
     return admin_user_response(user)
 
 
-@router.put("/{user_id}/roles", response_model=AdminUserResponse)
+@router.put("/{user_id}/roles", response_model=AdminUserResponse, responses=problem_responses(404, 409))
 async def change_roles(
     user_id: UUID, body: ChangeRolesRequest, admin: Admin, use_cases: UseCases
 ) -> AdminUserResponse:
@@ -92,7 +93,7 @@ async def change_roles(
     return admin_user_response(user)
 
 
-@router.post("/{user_id}/disable", response_model=AdminUserResponse)
+@router.post("/{user_id}/disable", response_model=AdminUserResponse, responses=problem_responses(404, 409))
 async def disable_user(user_id: UUID, admin: Admin, use_cases: UseCases) -> AdminUserResponse:
     try:
         return admin_user_response(await use_cases.disable_user(DisableUser(user_id, admin.subject)))
@@ -102,7 +103,7 @@ async def disable_user(user_id: UUID, admin: Admin, use_cases: UseCases) -> Admi
         raise _not_found() from error
 
 
-@router.post("/{user_id}/enable", response_model=AdminUserResponse)
+@router.post("/{user_id}/enable", response_model=AdminUserResponse, responses=problem_responses(404))
 async def enable_user(user_id: UUID, _: Admin, use_cases: UseCases) -> AdminUserResponse:
     try:
         return admin_user_response(await use_cases.enable_user(EnableUser(user_id)))
@@ -110,7 +111,7 @@ async def enable_user(user_id: UUID, _: Admin, use_cases: UseCases) -> AdminUser
         raise _not_found() from error
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409))
 async def delete_user(user_id: UUID, admin: Admin, use_cases: UseCases) -> None:
     try:
         await use_cases.delete_user(DeleteUser(user_id, admin.subject))

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.security.dependencies import CurrentPrincipal, require_permission
@@ -101,7 +102,12 @@ def _not_found() -> Problem:
     return Problem(404, "not_found", "Not found", "No such API key.")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CreatedApiKeyResponse)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedApiKeyResponse,
+    responses=problem_responses(403, 404, 409),
+)
 async def create_api_key(
     body: CreateApiKeyRequest, principal: KeyWriter, use_cases: UseCases, response: Response
 ) -> CreatedApiKeyResponse:
@@ -131,7 +137,7 @@ async def create_api_key(
     return CreatedApiKeyResponse(**api_key_response(created.key).model_dump(), key=created.plaintext)
 
 
-@router.get("", response_model=Page[ApiKeyResponse])
+@router.get("", response_model=Page[ApiKeyResponse], responses=problem_responses(403))
 async def list_api_keys(
     principal: KeyReader, use_cases: UseCases, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[ApiKeyResponse]:
@@ -141,7 +147,7 @@ async def list_api_keys(
     )
 
 
-@router.get("/{key_id}", response_model=ApiKeyResponse)
+@router.get("/{key_id}", response_model=ApiKeyResponse, responses=problem_responses(403, 404))
 async def get_api_key(key_id: UUID, principal: KeyReader, use_cases: UseCases) -> ApiKeyResponse:
     try:
         return api_key_response(await use_cases.get_api_key(GetApiKey(key_id, principal)))
@@ -149,7 +155,7 @@ async def get_api_key(key_id: UUID, principal: KeyReader, use_cases: UseCases) -
         raise _not_found() from error
 
 
-@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403, 404))
 async def revoke_api_key(key_id: UUID, principal: KeyWriter, use_cases: UseCases) -> None:
     try:
         await use_cases.revoke_api_key(RevokeApiKey(key_id, principal))
@@ -169,6 +175,7 @@ async def gateway_principal(principal: CurrentPrincipal) -> Principal:
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
     dependencies=[Depends(gateway_principal)],
+    responses=problem_responses(403),
 )
 async def introspect_api_key(
     body: IntrospectionRequest, use_cases: UseCases, response: Response

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from nocturna_platform.periodic import PeriodicTask
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nocturna_auth.infrastructure.refresh_token_repository import purge_refresh_tokens
@@ -34,7 +33,7 @@ class AuthMaintenance:
         self._clock = clock
         self._interval = interval
         self._reuse_grace = reuse_grace
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = PeriodicTask("auth-maintenance", self.run_once, interval.total_seconds())
 
     async def run_once(self) -> None:
         kid = await self._keys.rotate()
@@ -43,19 +42,7 @@ class AuthMaintenance:
         await purge_refresh_tokens(self._session_factory, now=self._clock(), reuse_grace=self._reuse_grace)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="auth-maintenance")
+        await self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("auth maintenance failed; retrying at the next round")
-            await asyncio.sleep(self._interval.total_seconds())
+        await self._periodic.stop()

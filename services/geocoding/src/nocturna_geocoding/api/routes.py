@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
 from pydantic import BaseModel
@@ -114,7 +115,7 @@ async def search_places(
     return PlaceSearchResponse(items=[PlaceView.of(place) for place in places])
 
 
-@router.get("/api/v1/geo/places/nearest", response_model=PlaceView)
+@router.get("/api/v1/geo/places/nearest", response_model=PlaceView, responses=problem_responses(404))
 async def nearest_place(handlers: Handlers, lat: float, lon: float) -> PlaceView:
     try:
         place = await handlers.find_nearest_place(lat, lon)
@@ -125,7 +126,7 @@ async def nearest_place(handlers: Handlers, lat: float, lon: float) -> PlaceView
     return PlaceView.of(place)
 
 
-@router.get("/api/v1/geo/places/{place_id}", response_model=PlaceView)
+@router.get("/api/v1/geo/places/{place_id}", response_model=PlaceView, responses=problem_responses(404))
 async def get_place(place_id: Annotated[int, Path(ge=1)], handlers: Handlers) -> PlaceView:
     place = await handlers.get_place(place_id)
     if place is None:

@@ -11,7 +11,7 @@ from nocturna_platform.security.dependencies import require_permission
 from nocturna_platform.security.principal import ADMIN, Principal
 from pydantic import BaseModel, Field
 
-from nocturna_subscription.api.billing import PlanChoice
+from nocturna_subscription.api.billing import PLAN_CODE_PATTERN, PlanChoice
 from nocturna_subscription.api.routes import (
     EntitlementsView,
     PlanView,
@@ -30,7 +30,7 @@ Admin = Annotated[Principal, Depends(require_permission(ADMIN))]
 
 
 class PlanRequest(BaseModel):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")
+    code: str = Field(pattern=PLAN_CODE_PATTERN)
     name: str = Field(min_length=1, max_length=80)
     price: PriceView
     entitlements: EntitlementsView
@@ -92,7 +92,7 @@ async def search_subscriptions(
     _: Admin,
     use_cases: UseCases,
     q: Annotated[str | None, Query(max_length=36, description="user id prefix")] = None,
-    plan: str | None = None,
+    plan: Annotated[str | None, Query(pattern=PLAN_CODE_PATTERN)] = None,
     status: Status | None = None,
     cursor: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from nocturna_platform.http.idempotency import REPLAYED_HEADER, IdempotencyKey
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel, Field
@@ -61,8 +62,13 @@ def _problem(error: Exception) -> Problem:
     return Problem(status, code, title, title + ".")
 
 
+# A plan code's shape; anything else (a NUL byte, which Postgres text cannot hold, was a 500) is a 422 before
+# any lookup.
+PLAN_CODE_PATTERN = r"^[a-z][a-z0-9_-]{1,39}$"
+
+
 class PlanChoice(BaseModel):
-    plan: str = Field(min_length=1, max_length=40)
+    plan: str = Field(pattern=PLAN_CODE_PATTERN)
 
 
 class CheckoutSessionView(BaseModel):
@@ -70,7 +76,12 @@ class CheckoutSessionView(BaseModel):
     url: str
 
 
-@router.post("/api/v1/subscriptions/me/checkout", status_code=201, response_model=CheckoutSessionView)
+@router.post(
+    "/api/v1/subscriptions/me/checkout",
+    status_code=201,
+    response_model=CheckoutSessionView,
+    responses=problem_responses(403, 404, 409),
+)
 async def checkout(
     choice: PlanChoice,
     principal: CurrentPrincipal,
@@ -94,7 +105,9 @@ async def checkout(
     return CheckoutSessionView(id=started.session.id, url=started.session.url)
 
 
-@router.post("/api/v1/subscriptions/me/cancel", response_model=SubscriptionView)
+@router.post(
+    "/api/v1/subscriptions/me/cancel", response_model=SubscriptionView, responses=problem_responses(404, 409)
+)
 async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.cancel_subscription(principal.subject))
@@ -102,7 +115,11 @@ async def cancel(principal: CurrentPrincipal, use_cases: UseCases) -> Subscripti
         raise _problem(error) from error
 
 
-@router.post("/api/v1/subscriptions/me/downgrade", response_model=SubscriptionView)
+@router.post(
+    "/api/v1/subscriptions/me/downgrade",
+    response_model=SubscriptionView,
+    responses=problem_responses(404, 409),
+)
 async def downgrade(choice: PlanChoice, principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     try:
         return SubscriptionView.of(await use_cases.downgrade_subscription(principal.subject, choice.plan))
@@ -110,7 +127,7 @@ async def downgrade(choice: PlanChoice, principal: CurrentPrincipal, use_cases: 
         raise _problem(error) from error
 
 
-@router.post("/api/v1/billing/webhooks/{provider}", status_code=200)
+@router.post("/api/v1/billing/webhooks/{provider}", status_code=200, responses=problem_responses(400, 404))
 async def webhook(provider: str, request: Request, use_cases: UseCases) -> dict[str, str]:
     try:
         outcome = await use_cases.process_billing_webhook(provider, await request.body(), request.headers)
@@ -129,7 +146,7 @@ class SandboxPayment(BaseModel):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
-@router.post("/api/v1/billing/sandbox/checkouts/{checkout_id}")
+@router.post("/api/v1/billing/sandbox/checkouts/{checkout_id}", responses=problem_responses(404))
 async def sandbox_checkout(
     checkout_id: UUID, payment: SandboxPayment, principal: CurrentPrincipal, use_cases: UseCases
 ) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.security.dependencies import CurrentPrincipal
 from pydantic import BaseModel
@@ -31,7 +32,9 @@ class SandboxPortalView(BaseModel):
     subscription: SubscriptionView
 
 
-@router.post("/api/v1/subscriptions/me/portal", response_model=PortalView)
+@router.post(
+    "/api/v1/subscriptions/me/portal", response_model=PortalView, responses=problem_responses(409, 503)
+)
 async def billing_portal(principal: CurrentPrincipal, use_cases: UseCases) -> PortalView:
     """A short-lived link to the billing provider's customer portal."""
     try:
@@ -52,7 +55,11 @@ async def billing_portal(principal: CurrentPrincipal, use_cases: UseCases) -> Po
         ) from error
 
 
-@router.get("/api/v1/billing/sandbox/portal/{customer_id}", response_model=SandboxPortalView)
+@router.get(
+    "/api/v1/billing/sandbox/portal/{customer_id}",
+    response_model=SandboxPortalView,
+    responses=problem_responses(404),
+)
 async def sandbox_portal(
     customer_id: str, principal: CurrentPrincipal, use_cases: UseCases
 ) -> SandboxPortalView:

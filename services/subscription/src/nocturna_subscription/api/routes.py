@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
+from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import Problem
 from nocturna_platform.http.state import from_app_state
 from nocturna_platform.security.dependencies import CurrentPrincipal
@@ -96,7 +97,7 @@ async def list_plans(use_cases: UseCases) -> PlanList:
     return PlanList(items=[PlanView.of(plan) for plan in await use_cases.list_plans()])
 
 
-@router.get("/api/v1/subscriptions/me", response_model=SubscriptionView)
+@router.get("/api/v1/subscriptions/me", response_model=SubscriptionView, responses=problem_responses(404))
 async def my_subscription(principal: CurrentPrincipal, use_cases: UseCases) -> SubscriptionView:
     subscription = await use_cases.get_my_subscription(principal.subject)
     if subscription is None:
@@ -121,7 +122,7 @@ class UsageView(BaseModel):
         )
 
 
-@router.get("/api/v1/usage/me", response_model=UsageView)
+@router.get("/api/v1/usage/me", response_model=UsageView, responses=problem_responses(404))
 async def my_usage(principal: CurrentPrincipal, use_cases: UseCases) -> UsageView:
     usage = await use_cases.get_my_usage(principal.subject)
     if usage is None:
