@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 
 import httpx
 import pytest
 
-from tests.e2e.clients import eventually_ok, password_grant, register
+from tests.e2e.clients import eventually_ok, password_grant, register, verification_token
 from tests.e2e.fleet import Fleet
 
 pytestmark = pytest.mark.e2e
-
-
-async def _verification_token(fleet: Fleet, email: str, timeout: float = 15) -> str:
-    async with asyncio.timeout(timeout):
-        while True:
-            if fleet.mailbox.exists():
-                for line in fleet.mailbox.read_text(encoding="utf-8").splitlines():
-                    message = json.loads(line)
-                    if message["to"] == email and message["kind"] == "verify_email":
-                        match = re.search(r"[?&]token=([A-Za-z0-9_\-]+)", message["body"])
-                        assert match is not None
-                        return match.group(1)
-            await asyncio.sleep(0.1)
 
 
 async def test_verifying_the_email_opens_paid_checkout(fleet: Fleet) -> None:
@@ -39,7 +24,7 @@ async def test_verifying_the_email_opens_paid_checkout(fleet: Fleet) -> None:
         )
 
         verified = await client.post(
-            "/api/v1/auth/verify-email", json={"token": await _verification_token(fleet, email)}
+            "/api/v1/auth/verify-email", json={"token": await verification_token(fleet.mailbox, email)}
         )
         async with asyncio.timeout(15):
             while True:

@@ -47,10 +47,17 @@ async def test_protected_routes_refuse_anonymous_callers_with_a_problem(fleet: F
     assert response.json()["code"] == "unauthenticated"
 
 
-async def test_every_service_is_ready_and_exposes_metrics(fleet: Fleet) -> None:
+async def test_every_replica_is_ready_and_exposes_metrics(fleet: Fleet) -> None:
+    assert {service: len(replicas) for service, replicas in fleet.replicas.items()} == {
+        "auth": 1,
+        "subscription": 2,
+        "chart": 2,
+        "geocoding": 1,
+        "gateway": 2,
+    }
     async with httpx.AsyncClient(timeout=10) as client:
-        for service, port in fleet.ports.items():
-            ready = await client.get(f"http://127.0.0.1:{port}/health/ready")
-            assert ready.status_code == 200, (service, ready.text)
-            metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
-            assert "http_requests_total" in metrics.text, service
+        for replica in fleet.instances():
+            ready = await client.get(f"{replica.url}/health/ready")
+            assert ready.status_code == 200, (replica.name, ready.text)
+            metrics = await client.get(f"{replica.url}/metrics")
+            assert "http_requests_total" in metrics.text, replica.name
