@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SOURCES := contracts/src libs/platform/src $(wildcard services/*/src)
 
-.PHONY: bench-subscription chart deploy-check install lock lint test test-fast run migrate seed docs bench clean
+.PHONY: bench-subscription chart deploy-check fuzz install lock lint test test-fast run migrate seed docs bench clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,12 @@ test: lint
 
 test-fast: install
 	$(BIN)/pytest -m "not e2e"
+
+# Schemathesis over the merged OpenAPI through the gateway of a fleet of its own: `make test` runs a few
+# examples per operation with a fixed seed; this runs FUZZ_EXAMPLES (500) with a random seed (printed).
+fuzz: install
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) FUZZ_SEED=$(or $(FUZZ_SEED),random) \
+	  $(BIN)/pytest tests/e2e/test_api_fuzzing.py --timeout=$(or $(FUZZ_TIMEOUT),3600)
 
 # The deployment files alone (chart, compose, Dockerfile, drift); `make chart VALUES=prod` prints the manifests.
 deploy-check: install

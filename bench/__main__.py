@@ -1,5 +1,5 @@
-"""`python -m bench [outbox] [latency] [gateway] [geocoding] [chart] [websocket]`: the fleet's benchmarks (all by
-default).
+"""`python -m bench [outbox] [latency] [gateway] [geocoding] [chart] [websocket] [load] [knee]`: the fleet's
+benchmarks (all by default).
 
 They run on an isolated run of the infrastructure (their own database, exchanges, queue and Redis prefixes,
 removed at the end), so they never touch a running dev fleet or a test run. They print figures and assert
@@ -24,12 +24,14 @@ from bench import (
     delivery_latency,
     gateway_overhead,
     geocoding,
+    mixed_load,
     outbox_throughput,
     websocket_delivery,
 )
 from bench.producer import SCHEMA
 
-BENCHMARKS = ("outbox", "latency", "gateway", "geocoding", "chart", "websocket")
+BENCHMARKS = ("outbox", "latency", "gateway", "geocoding", "chart", "websocket", "load", "knee")
+STEP_RATES = (10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400)
 DEPLOYED_SETTINGS = {"OUTBOX__POLL_INTERVAL_SECONDS": "1.0", "LOG__LEVEL": "INFO"}
 """Undo the test run's tuning of these: the benchmarks measure the defaults a deployment runs with."""
 
@@ -55,6 +57,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--ws-events", type=int, default=2_000, help="websocket: events timed to a socket")
     parser.add_argument("--ws-rate", type=float, default=100.0, help="websocket: events published per second")
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_LOAD_SECONDS", "600")),
+        help="mixed load: seconds measured at the steady rate (env BENCH_LOAD_SECONDS; 600)",
+    )
+    parser.add_argument(
+        "--load-rate",
+        type=float,
+        default=float(os.environ.get("BENCH_LOAD_RATE", "40")),
+        help="mixed load: requests per second offered by all users together (env BENCH_LOAD_RATE; 40)",
+    )
+    parser.add_argument(
+        "--load-users", type=int, default=200, help="mixed load and step load: distinct signed-up users"
+    )
+    parser.add_argument(
+        "--knee-step-seconds",
+        type=float,
+        default=float(os.environ.get("BENCH_KNEE_STEP_SECONDS", "60")),
+        help="step load: seconds measured per rate (env BENCH_KNEE_STEP_SECONDS; 60)",
+    )
+    parser.add_argument(
+        "--knee-rates",
+        type=lambda text: tuple(float(rate) for rate in text.split(",")),
+        default=STEP_RATES,
+        help="step load: the rates tried in order, comma-separated (" + ",".join(map(str, STEP_RATES)) + ")",
+    )
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
     if unknown := sorted(set(chosen) - set(BENCHMARKS)):
@@ -83,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             chart_create.run(os.environ, args.seconds, args.warmup)
         if "websocket" in chosen:
             websocket_delivery.run(os.environ, args.ws_idle, args.ws_clients, args.ws_events, args.ws_rate)
+        if loads := {"load", "knee"} & set(chosen):
+            options = mixed_load.LoadOptions(
+                args.load_seconds, args.load_rate, args.load_users, args.knee_step_seconds, args.knee_rates
+            )
+            mixed_load.run(run, loads, options, DEPLOYED_SETTINGS)
     print(f"\nbenchmarks took {perf_counter() - started:.0f} s")
 
 

@@ -29,3 +29,11 @@ def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux `/proc`)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_rss_bytes(pid: int) -> int:
+    """Resident set size of a process (Linux `/proc`): the memory it holds in RAM now."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise ProcessLookupError(f"process {pid} has no VmRSS (a zombie?)")
