@@ -121,11 +121,11 @@ async def login_latency(service: AuthService, client: httpx.AsyncClient, logins:
         await _password_grant(client, email)
         samples.append(perf_counter() - started)
     hasher = Argon2PasswordHasher(hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism)
-    stored = hasher.hash(PASSWORD)
+    stored = await hasher.hash(PASSWORD)
     hash_samples = []
     for _ in range(min(logins, 20)):
         started = perf_counter()
-        hasher.verify(stored, PASSWORD)
+        await hasher.verify(stored, PASSWORD)
         hash_samples.append(perf_counter() - started)
     _report(
         f"login (password grant, argon2id t={hashing.time_cost} m={hashing.memory_cost_kib} KiB "

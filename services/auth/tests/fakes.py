@@ -29,10 +29,14 @@ class FakePasswordHasher:
     def __init__(self, version: int = 1) -> None:
         self.version = version
 
-    def hash(self, password: str) -> str:
+    async def hash(self, password: str) -> str:
+        return self.hashed(password)
+
+    def hashed(self, password: str) -> str:
+        """What `hash` answers, for a test that builds a stored user directly."""
         return f"v{self.version}${password}"
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
         return password_hash.split("$", 1)[1] == password
 
     def needs_rehash(self, password_hash: str) -> bool:

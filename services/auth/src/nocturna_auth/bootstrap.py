@@ -102,7 +102,10 @@ class AuthService:
             SqlAuthUnitOfWork, shell.session_factory, MESSAGING, shell.clock, mail_queued=dispatcher.wake
         )
         hashing = settings.password_hashing
-        hasher = Argon2PasswordHasher(hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism)
+        hasher = Argon2PasswordHasher(
+            hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism, hashing.workers
+        )
+        shell.on_stop(hasher.close)
         policy = PasswordPolicy(BundledCommonPasswords())
         mail = AccountMail(settings.email.link_base_url)
         lifetimes = settings.account_tokens

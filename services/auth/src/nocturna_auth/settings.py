@@ -53,6 +53,12 @@ class PasswordHashingSettings(BaseModel):
     time_cost: int = Field(default=3, ge=1)
     memory_cost_kib: int = Field(default=65_536, ge=8_192)
     parallelism: int = Field(default=2, ge=1)
+    workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="threads hashing and verifying off the event loop; each holds memory_cost_kib while it works",
+    )
 
 
 class ApiKeySettings(BaseModel):

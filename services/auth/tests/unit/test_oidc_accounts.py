@@ -58,7 +58,7 @@ class OidcWorld:
 
     def account(self, email: str, *, verified: bool) -> User:
         user = User(
-            UUID(int=900), email, FakePasswordHasher().hash(PASSWORD), None, NOW, email_verified=verified
+            UUID(int=900), email, FakePasswordHasher().hashed(PASSWORD), None, NOW, email_verified=verified
         )
         self.store.users[user.id] = user
         return user
@@ -103,7 +103,7 @@ async def test_a_new_verified_address_becomes_a_verified_account_without_passwor
         ),
         UserEmailVerified(user_id=user_id, email="ada@example.com", verified_at=NOW),
     ]
-    assert not user.authenticate("", FakePasswordHasher())
+    assert not await user.authenticate("", FakePasswordHasher())
 
 
 async def test_the_subject_finds_the_account_again_whatever_the_email_says(world: OidcWorld) -> None:
@@ -122,7 +122,7 @@ async def test_a_verified_account_is_linked_and_keeps_its_password(world: OidcWo
 
     assert await world.sign_in(_identity()) == existing.id
     assert world.store.identities[("acme", "s1")].user_id == existing.id
-    assert world.store.users[existing.id].authenticate(PASSWORD, FakePasswordHasher())
+    assert await world.store.users[existing.id].authenticate(PASSWORD, FakePasswordHasher())
     assert world.store.published == []
 
 

@@ -113,7 +113,7 @@ async def test_changing_the_password_ends_every_other_session_and_tells_the_owne
 
     await _change(store, hasher)(ChangePassword(user.id, current, PASSWORD, NEW_PASSWORD))
 
-    assert hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)
     assert store.sessions[current].is_active(store.now)
     assert _revoked(store) == {other: "password_changed", another: "password_changed"}
     assert store.sessions[other].revoke_reason is RevocationReason.PASSWORD_CHANGED
@@ -129,7 +129,7 @@ async def test_changing_the_password_needs_the_current_one(
     with pytest.raises(InvalidCredentials):
         await _change(store, hasher)(ChangePassword(user.id, current, "not my password", NEW_PASSWORD))
 
-    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, PASSWORD)
     assert store.sessions[other].is_active(store.now)
     assert mails(store, EMAIL, EmailKind.PASSWORD_CHANGED) == []
 
@@ -142,7 +142,7 @@ async def test_the_new_password_must_pass_the_policy(
 
     with pytest.raises(WeakPassword):
         await _change(store, hasher)(ChangePassword(user.id, current, PASSWORD, "qwertyuiop"))
-    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, PASSWORD)
 
 
 async def test_a_password_change_kills_pending_reset_links(
@@ -218,7 +218,7 @@ async def test_a_reset_sets_the_password_verifies_the_address_and_ends_every_ses
     await _reset(store, hasher, limiter)(ResetPassword(_reset_link(store), NEW_PASSWORD))
 
     stored = store.users[user.id]
-    assert hasher.verify(stored.password_hash, NEW_PASSWORD)
+    assert await hasher.verify(stored.password_hash, NEW_PASSWORD)
     assert stored.email_verified
     assert [e for e in store.published if isinstance(e, UserEmailVerified)] == [
         UserEmailVerified(user_id=user.id, email=EMAIL, verified_at=NOW)
@@ -248,7 +248,7 @@ async def test_a_reset_token_expires(
 
     with pytest.raises(InvalidToken):
         await _reset(store, hasher, limiter)(ResetPassword(_reset_link(store), NEW_PASSWORD))
-    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, PASSWORD)
 
 
 async def test_a_newer_reset_link_supersedes_the_older_one(
@@ -284,7 +284,7 @@ async def test_a_verification_token_cannot_reset_a_password(
 
     with pytest.raises(InvalidToken):
         await _reset(store, hasher, limiter)(ResetPassword(verification, NEW_PASSWORD))
-    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, PASSWORD)
 
 
 async def test_a_reset_lifts_the_sign_in_lockout(
@@ -319,7 +319,7 @@ async def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(
     assert third.value.retry_after_seconds == 60
     assert 0 < locked.value.retry_after_seconds <= 60
     assert await limiter.retry_after(EMAIL, None) > 0  # the very lock the password grant checks
-    assert hasher.verify(store.users[user.id].password_hash, PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, PASSWORD)
     limiter.now += timedelta(seconds=61)
     await change(ChangePassword(user.id, current, PASSWORD, NEW_PASSWORD, "192.0.2.1"))
-    assert hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)
+    assert await hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)

@@ -35,7 +35,7 @@ async def test_a_client_is_stored_with_its_secret_hashed(world: AuthWorld) -> No
     assert (stored.name, stored.scopes, stored.created_at) == ("chart", {"charts:read", "profiles:read"}, NOW)
     assert len(created.secret) >= 43
     assert stored.secret_hash != created.secret
-    assert world.hasher.verify(stored.secret_hash, created.secret)
+    assert await world.hasher.verify(stored.secret_hash, created.secret)
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
@@ -108,7 +108,7 @@ async def test_a_client_provisioned_with_a_given_id_and_secret_is_created_once(w
 
     assert first.client.id == again.client.id == client_id
     assert list(world.store.service_clients) == [client_id]
-    assert world.hasher.verify(world.store.service_clients[client_id].secret_hash, secret)
+    assert await world.hasher.verify(world.store.service_clients[client_id].secret_hash, secret)
 
 
 async def test_a_provisioned_client_refuses_another_secret_or_a_short_one(world: AuthWorld) -> None:

@@ -58,7 +58,7 @@ class ChangePasswordHandler:
                 raise AccountNotFound("the account does not exist")
             if not await self._password_check(user, command.current_password, command.ip):
                 raise InvalidCredentials("the current password is wrong")
-            user.change_password(command.new_password, self._hasher, self._policy)
+            await user.change_password(command.new_password, self._hasher, self._policy)
             await uow.users.save(user)
             others = [s for s in await uow.sessions.active_for_user(user.id) if s.id != command.session_id]
             await revoke_sessions(

@@ -73,7 +73,7 @@ class CreateAdminHandler:
             if user is None:
                 if command.password is None:
                     raise PasswordRequired("a new account needs a password")
-                user = User.register(
+                user = await User.register(
                     user_id=self._new_id(),
                     email=email,
                     password=command.password,

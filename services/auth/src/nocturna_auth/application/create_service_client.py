@@ -56,7 +56,7 @@ class CreateServiceClientHandler:
         if command.client_id is not None and command.secret is not None:
             return await self._provision(command, command.client_id, command.secret)
         secret = new_secret()
-        client = ServiceClient.register(
+        client = await ServiceClient.register(
             client_id=self._new_id(),
             name=command.name,
             secret=secret,
@@ -77,10 +77,10 @@ class CreateServiceClientHandler:
         async with self._uow() as uow:
             existing = await uow.service_clients.get(client_id)
             if existing is not None:
-                if not self._hasher.verify(existing.secret_hash, secret):
+                if not await self._hasher.verify(existing.secret_hash, secret):
                     raise ServiceClientConflict(f"client {client_id} exists with another secret")
                 return CreatedServiceClient(existing, secret)
-            client = ServiceClient.register(
+            client = await ServiceClient.register(
                 client_id=client_id,
                 name=command.name,
                 secret=secret,

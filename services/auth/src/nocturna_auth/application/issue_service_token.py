@@ -38,10 +38,10 @@ class ClientCredentialsGrantHandler:
             client_id = _uuid(grant.client_id)
             client = await uow.service_clients.get(client_id) if client_id else None
             if client is None:
-                self._hasher.hash(grant.client_secret)  # same cost as a real check: no timing oracle
+                await self._hasher.hash(grant.client_secret)  # same cost as a real check: no timing oracle
                 raise InvalidClient(INVALID)
             stored_hash = client.secret_hash
-            if not client.authenticate(grant.client_secret, self._hasher) or client.is_disabled:
+            if not await client.authenticate(grant.client_secret, self._hasher) or client.is_disabled:
                 raise InvalidClient(INVALID)
             if client.secret_hash != stored_hash:
                 await uow.service_clients.save(client)

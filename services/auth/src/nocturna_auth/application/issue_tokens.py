@@ -49,9 +49,9 @@ class PasswordGrantHandler:
         async with self._uow() as uow:
             user = await uow.users.by_email(email)
             if user is None:
-                self._hasher.hash(grant.password)  # same cost as a real check: no timing oracle
+                await self._hasher.hash(grant.password)  # same cost as a real check: no timing oracle
                 raise InvalidCredentials("invalid email or password")
-            if not user.authenticate(grant.password, self._hasher):
+            if not await user.authenticate(grant.password, self._hasher):
                 raise InvalidCredentials("invalid email or password")
             if user.is_disabled:
                 raise AccountDisabled("this account is disabled")

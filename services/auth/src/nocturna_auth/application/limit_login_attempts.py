@@ -71,7 +71,7 @@ class ThrottledPasswordCheck:
         wait = await self._limiter.retry_after(account, ip)
         if wait > 0:
             raise TooManyAttempts(LOCKED_OUT, wait)
-        if user.authenticate(password, self._hasher):
+        if await user.authenticate(password, self._hasher):
             await self._limiter.record_success(account)
             return True
         lockout = await self._limiter.record_failure(account, ip)

@@ -45,7 +45,7 @@ class RegisterUserHandler:
 
     async def __call__(self, command: RegisterUser) -> User:
         now = self._clock()
-        user = User.register(
+        user = await User.register(
             user_id=self._new_id(),
             email=command.email,
             password=command.password,

@@ -54,7 +54,7 @@ class ResetPasswordHandler:
             user = await uow.users.get(token.user_id) if token is not None else None
             if token is None or user is None or user.is_disabled or not token.is_usable(now):
                 raise InvalidToken("the link is invalid, was used already or has expired")
-            user.change_password(command.new_password, self._hasher, self._policy)
+            await user.change_password(command.new_password, self._hasher, self._policy)
             token.consume(TokenPurpose.RESET_PASSWORD, now)
             await uow.one_time_tokens.save(token)
             await supersede_tokens(uow, user.id, TokenPurpose.RESET_PASSWORD, now)

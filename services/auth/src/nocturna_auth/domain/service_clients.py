@@ -33,7 +33,7 @@ class ServiceClient:
     disabled_at: datetime | None = None
 
     @classmethod
-    def register(
+    async def register(
         cls,
         *,
         client_id: UUID,
@@ -46,16 +46,18 @@ class ServiceClient:
         name = name.strip()
         if not name or len(name) > MAX_NAME_LENGTH:
             raise InvalidClientName(f"the name must have 1 to {MAX_NAME_LENGTH} characters")
-        return cls(id=client_id, name=name, secret_hash=hasher.hash(secret), scopes=scopes, created_at=now)
+        return cls(
+            id=client_id, name=name, secret_hash=await hasher.hash(secret), scopes=scopes, created_at=now
+        )
 
     @property
     def is_disabled(self) -> bool:
         return self.disabled_at is not None
 
-    def authenticate(self, secret: str, hasher: PasswordHasher) -> bool:
+    async def authenticate(self, secret: str, hasher: PasswordHasher) -> bool:
         """Verify the secret; rehash it when the hashing parameters changed."""
-        if not hasher.verify(self.secret_hash, secret):
+        if not await hasher.verify(self.secret_hash, secret):
             return False
         if hasher.needs_rehash(self.secret_hash):
-            self.secret_hash = hasher.hash(secret)
+            self.secret_hash = await hasher.hash(secret)
         return True

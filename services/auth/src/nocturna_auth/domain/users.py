@@ -122,11 +122,13 @@ class PasswordPolicy:
 
 
 class PasswordHasher(Protocol):
-    """Port: slow, salted hashing of passwords (argon2id in production)."""
+    """Port: slow, salted hashing of passwords (argon2id in production). Slow on purpose (about 0.1 s of CPU),
+    so hashing and verifying are awaited: the adapter does the work off the event loop, which meanwhile
+    serves every other request."""
 
-    def hash(self, password: str) -> str: ...
+    async def hash(self, password: str) -> str: ...
 
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
 
@@ -151,7 +153,7 @@ class User:
         return self.disabled_at is not None
 
     @classmethod
-    def register(
+    async def register(
         cls,
         *,
         user_id: UUID,
@@ -167,7 +169,7 @@ class User:
         return cls(
             id=user_id,
             email=email,
-            password_hash=hasher.hash(password),
+            password_hash=await hasher.hash(password),
             display_name=display_name.strip() if display_name else None,
             created_at=now,
         )
@@ -186,15 +188,15 @@ class User:
             created_at=now,
         )
 
-    def authenticate(self, password: str, hasher: PasswordHasher) -> bool:
+    async def authenticate(self, password: str, hasher: PasswordHasher) -> bool:
         """Verify the password; rehash transparently when the hashing parameters changed."""
         if self.password_hash is None:
-            hasher.hash(password)  # same cost as a real check: no timing oracle
+            await hasher.hash(password)  # same cost as a real check: no timing oracle
             return False
-        if not hasher.verify(self.password_hash, password):
+        if not await hasher.verify(self.password_hash, password):
             return False
         if hasher.needs_rehash(self.password_hash):
-            self.password_hash = hasher.hash(password)
+            self.password_hash = await hasher.hash(password)
         return True
 
     def assign_roles(self, roles: frozenset[str]) -> bool:
@@ -222,9 +224,11 @@ class User:
         self.disabled_at = None
         return True
 
-    def change_password(self, new_password: str, hasher: PasswordHasher, policy: PasswordPolicy) -> None:
+    async def change_password(
+        self, new_password: str, hasher: PasswordHasher, policy: PasswordPolicy
+    ) -> None:
         policy.check(new_password, email=self.email)
-        self.password_hash = hasher.hash(new_password)
+        self.password_hash = await hasher.hash(new_password)
 
     def verify_email(self) -> bool:
         """False when the address was verified already (nothing to announce)."""
