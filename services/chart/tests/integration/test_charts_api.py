@@ -272,6 +272,50 @@ async def test_an_erasure_racing_the_last_plan_change_leaves_no_projection(chart
         assert projected.status_code == 404, projected.text
 
 
+async def test_a_create_after_the_erasure_is_refused_and_saves_nothing(chart: ChartHarness) -> None:
+    """An access token outlives the account by up to its lifetime: the erased user stays erased."""
+    with_plan, without_plan = uuid4(), uuid4()
+    await _grant_pro(chart, with_plan)
+    for user in (with_plan, without_plan):
+        await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
+
+        refused = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
+
+        assert refused.status_code == 410, refused.text
+        assert refused.json()["code"] == "account_deleted"
+        assert await _charts_of(chart, user) == 0
+
+
+async def test_creates_racing_the_erasure_leave_no_chart_behind(chart: ChartHarness) -> None:
+    """A create in flight when the deletion arrives is either erased with the rest or refused."""
+    users = [uuid4() for _ in range(20)]
+    await asyncio.gather(*(_grant_pro(chart, user) for user in users))
+
+    async def create(user: UUID) -> int:
+        answer = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
+        return answer.status_code
+
+    async def erase(user: UUID) -> None:
+        await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
+
+    outcomes = await asyncio.gather(
+        *(create(user) for user in users for _ in range(3)), *(erase(user) for user in users)
+    )
+
+    assert set(outcomes[: len(users) * 3]) <= {201, 410}, outcomes
+    assert [await _charts_of(chart, user) for user in users] == [0] * len(users)
+
+
+async def _charts_of(chart: ChartHarness, user: UUID) -> int:
+    factory = chart.service.shell.session_factory
+    assert factory is not None
+    async with factory() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(ChartRow).where(ChartRow.owner_id == user)  # type: ignore[arg-type]
+        )
+    return int(count or 0)
+
+
 async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)

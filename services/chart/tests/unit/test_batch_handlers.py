@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 import pytest
+from nocturna_chart.application.batch_problems import item_problem
 from nocturna_chart.application.calculator import ChartCalculator
 from nocturna_chart.application.create_chart import ChartPolicy, CreateChart, CreateChartHandler, Created
 from nocturna_chart.application.erase_user_batches import EraseUserBatchesHandler
@@ -16,7 +17,7 @@ from nocturna_chart.application.run_batch import BatchPacing, RunBatchHandler
 from nocturna_chart.application.submit_batch import SubmitBatch, SubmitBatchHandler
 from nocturna_chart.domain.batch import BatchItem, BatchNotInPlan, BatchStatus
 from nocturna_chart.domain.birth import AmbiguousLocalTime, BirthData, Place, PlacedBirth
-from nocturna_chart.domain.charts import ChartOptions, QuotaExceeded
+from nocturna_chart.domain.charts import AccountErased, ChartOptions, QuotaExceeded
 from nocturna_chart.domain.engine import HouseSystem
 from nocturna_chart.domain.entitlements import EntitlementProjection, Entitlements
 from nocturna_chart.infrastructure.swiss_ephemeris import SwissEphemerisEngine
@@ -306,6 +307,26 @@ async def test_create_many_refuses_records_in_place_and_creates_the_rest_in_one_
     assert not isinstance(again, Exception)
     assert (a[1], c[1], again[1], again[0].chart.id) == (True, True, False, a[0].chart.id)
     assert len(store.charts) == len(_published(store, ChartCalculated)) == 2
+
+
+async def test_records_of_an_erased_owner_are_refused_as_account_deleted() -> None:
+    """A job whose owner was erased between two chunks (or a token outliving its account) stores nothing."""
+    store = InMemoryBatchStore()
+    store.erased_users[ADA] = FixedClock().now
+    create = CreateChartHandler(store, CALCULATOR, FixedClock(), POLICY, InMemoryPlaceDirectory(PARIS))
+    commands = [
+        CreateChart(ADA, name, None, BIRTH, HouseSystem.PLACIDUS, ChartOptions(), name) for name in "ab"
+    ]
+
+    outcomes = await create.create_many(commands)
+
+    assert all(isinstance(outcome, AccountErased) for outcome in outcomes), outcomes
+    assert {item_problem(outcome).code for outcome in outcomes if isinstance(outcome, Exception)} == {
+        "account_deleted"
+    }
+    assert store.charts == {}
+    with pytest.raises(AccountErased):
+        await create(commands[0])
 
 
 async def test_a_job_is_readable_by_its_owner_only() -> None:

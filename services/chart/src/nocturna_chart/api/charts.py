@@ -31,7 +31,7 @@ from nocturna_chart.application.transits import FeatureNotInPlan
 from nocturna_chart.application.use_cases import ChartUseCases
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
-from nocturna_chart.domain.charts import QuotaExceeded
+from nocturna_chart.domain.charts import AccountErased, QuotaExceeded
 from nocturna_chart.domain.engine import (
     EngineFailed,
     EngineTimedOut,
@@ -48,6 +48,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 # What `_chart_problems` answers: plan limit (402), no such chart (404), the engine failing (502), places or
 # the engine unavailable (503), the engine too slow (504).
 CHART_PROBLEMS = problem_responses(402, 404, 502, 503, 504)
+CREATE_PROBLEMS = problem_responses(402, 404, 410, 502, 503, 504)
 
 
 @contextmanager
@@ -123,7 +124,7 @@ def _chart_problems() -> Iterator[None]:
         raise quota_exceeded_problem(error) from None
 
 
-@router.post("/api/v1/charts", status_code=201, response_model=ChartView, responses=CHART_PROBLEMS)
+@router.post("/api/v1/charts", status_code=201, response_model=ChartView, responses=CREATE_PROBLEMS)
 async def create_chart(
     body: CreateChartRequest,
     principal: CurrentPrincipal,
@@ -140,8 +141,13 @@ async def create_chart(
         options=body.options.to_domain(),
         idempotency_key=idempotency_key,
     )
-    with _chart_problems():
-        saved, _ = await use_cases.create_chart(command)
+    try:
+        with _chart_problems():
+            saved, _ = await use_cases.create_chart(command)
+    except AccountErased:
+        raise Problem(
+            410, "account_deleted", "Account deleted", "The account was deleted: nothing is saved for it."
+        ) from None
     return ChartView.of(saved)
 
 

@@ -9,7 +9,7 @@ from nocturna_chart.application.create_chart import UnknownPlace
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.batch import ItemProblem
 from nocturna_chart.domain.birth import AmbiguousLocalTime, UnknownTimezone
-from nocturna_chart.domain.charts import QuotaExceeded
+from nocturna_chart.domain.charts import AccountErased, QuotaExceeded
 
 
 def item_problem(error: Exception) -> ItemProblem:
@@ -19,6 +19,10 @@ def item_problem(error: Exception) -> ItemProblem:
             "quota_exceeded",
             "Plan limit reached",
             f"Your plan allows {error.limit} ({error.limit_name}); this record was not cast.",
+        )
+    if isinstance(error, AccountErased):
+        return ItemProblem(
+            "account_deleted", "Account deleted", "The account was deleted; this record was not cast."
         )
     if isinstance(error, AmbiguousLocalTime):
         skipped = error.kind == "nonexistent"

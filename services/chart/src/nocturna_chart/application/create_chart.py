@@ -14,7 +14,14 @@ from nocturna_chart.application.ports import ChartUnitOfWork, PlaceDirectory
 from nocturna_chart.application.saved_charts import SavedChart, calculation_event
 from nocturna_chart.domain.aspects import InvalidOrbs
 from nocturna_chart.domain.birth import AmbiguousLocalTime, BirthData, PlacedBirth, UnknownTimezone
-from nocturna_chart.domain.charts import CastChart, Chart, ChartOptions, Quota, QuotaExceeded
+from nocturna_chart.domain.charts import (
+    AccountErased,
+    CastChart,
+    Chart,
+    ChartOptions,
+    Quota,
+    QuotaExceeded,
+)
 from nocturna_chart.domain.engine import HouseSystem
 
 
@@ -37,6 +44,7 @@ REFUSALS: tuple[type[Exception], ...] = (
     UnknownTimezone,
     AmbiguousLocalTime,
     InvalidOrbs,
+    AccountErased,
     QuotaExceeded,
 )
 """Why a chart is not created from its input or within the plan; anything else is a failure of the system."""
@@ -119,11 +127,16 @@ class CreateChartHandler:
             assert len(owners) == 1, "one owner per call"
             owner = owners.pop()
             projection = await uow.entitlements.get(owner)  # locks: one create at a time per user
+            # A projection held under its lock means no erasure has committed (an erasure deletes that row
+            # first, and waits here for this create): only a missing one needs the erased-users check.
+            erased = projection is None and await uow.entitlements.is_erased(owner)
             quota = Quota.of(projection, self._policy.unknown_plan_charts_per_month)
             counts = await uow.usage.counts(owner, period_of(now))
             tally = _Tally(counts.created_this_month, counts.saved)
             for command, cast_chart in zip(commands, prepared, strict=True):
                 try:
+                    if erased:
+                        raise AccountErased(owner)
                     if isinstance(cast_chart, Exception):
                         raise cast_chart
                     outcomes.append(await self._save(uow, quota, tally, command, *cast_chart))

@@ -27,6 +27,9 @@ class EraseUserChartsHandler:
             if not await uow.claim(meta):
                 return
             now = self._clock()
+            # The plan projection first: deleting its row waits for a create of this user holding it, so the
+            # charts deleted next include that create's; a create after this finds the user erased.
+            await uow.entitlements.erase(user_id, now)
             for chart_id in await uow.charts.delete_all(user_id):
                 uow.publish(
                     ChartDeleted(
@@ -35,5 +38,4 @@ class EraseUserChartsHandler:
                     cause=meta,
                 )
             await uow.usage.delete_all(user_id)
-            await uow.entitlements.erase(user_id, now)
             await uow.commit()

@@ -96,6 +96,11 @@ async def cast(
     return cast_of(chart, instant, await calculate_chart(engine, request, chart.options.policy()))
 
 
+class AccountErased(Exception):
+    """The owner's account was deleted and its charts erased: nothing more is stored for it (a token issued
+    before the deletion may still be valid for a few minutes)."""
+
+
 class QuotaExceeded(Exception):
     def __init__(self, limit_name: str, limit: int) -> None:
         super().__init__(limit_name)
