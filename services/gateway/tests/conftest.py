@@ -20,6 +20,7 @@ from nocturna_gateway.edge.deny_list import RecentlyCleared
 from nocturna_gateway.edge.metrics import EdgeAuthMetrics
 from nocturna_gateway.edge.revocations import Revocations
 from nocturna_gateway.edge.verified_tokens import VerifiedTokens
+from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys
 from nocturna_gateway.settings import (
     CorsSettings,
     EdgeAuthSettings,
@@ -49,6 +50,7 @@ from services.gateway.tests.fakes import (
     FakeApiKeyIntrospection,
     InMemoryApiKeyCache,
     InMemoryDenyList,
+    InMemoryRateLimiter,
     SettableClock,
 )
 
@@ -69,6 +71,7 @@ class Edge:
     registry: CollectorRegistry
     authenticator: EdgeAuthenticator
     revocations: Revocations
+    rate_limiter: InMemoryRateLimiter
     user_id: UUID = field(default_factory=uuid.uuid4)
     session_id: UUID = field(default_factory=uuid.uuid4)
 
@@ -123,10 +126,18 @@ def build_edge(
         VerifiedTokens(100, TOKENS.leeway_seconds),
         RecentlyCleared(recheck_seconds, 100),
     )
+    rate_limiter = InMemoryRateLimiter(RateLimitKeys("test:"))
     revocations = Revocations(
-        deny_list, cache, clock, max_access_token_seconds=900, leeway_seconds=TOKENS.leeway_seconds
+        deny_list,
+        cache,
+        clock,
+        erase_plan=rate_limiter.erase_plan,
+        max_access_token_seconds=900,
+        leeway_seconds=TOKENS.leeway_seconds,
     )
-    return Edge(clock, key, deny_list, cache, introspection, registry, authenticator, revocations)
+    return Edge(
+        clock, key, deny_list, cache, introspection, registry, authenticator, revocations, rate_limiter
+    )
 
 
 @pytest.fixture

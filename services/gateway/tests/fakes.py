@@ -240,6 +240,7 @@ class InMemoryRateLimiter:
         self._keys = keys
         self.buckets: dict[str, Bucket] = {}
         self.plans: dict[str, tuple[int, int]] = {}
+        self.erased_plans: set[str] = set()
 
     async def check(
         self, bucket: str, plan_key: str | None, default_limit: int, now_ms: int
@@ -255,10 +256,15 @@ class InMemoryRateLimiter:
     async def set_plan_limit(self, user: UUID, limit: int, version: int) -> bool:
         key = self._keys.plan(user)
         known = self.plans.get(key)
-        if known is not None and known[1] >= version:
+        if key in self.erased_plans or (known is not None and known[1] >= version):
             return False
         self.plans[key] = (limit, version)
         return True
+
+    async def erase_plan(self, user: UUID) -> None:
+        key = self._keys.plan(user)
+        self.plans.pop(key, None)
+        self.erased_plans.add(key)
 
 
 class FakeClock:

@@ -73,7 +73,7 @@ class GatewayService:
         self.rate_limiter = self._rate_limiter(settings)
         assert shell.messaging is not None
         plan_limits.subscribe(shell.messaging.subscriptions, self.rate_limiter)
-        self.edge = EdgeAuthentication.build(shell, settings)
+        self.edge = EdgeAuthentication.build(shell, settings, self.rate_limiter.erase_plan)
         self.app: FastAPI = shell.create_app(
             title="Nocturna gateway",
             version=VERSION,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
@@ -35,7 +37,10 @@ class EdgeAuthentication:
     revocations: Revocations
 
     @classmethod
-    def build(cls, shell: ServiceShell, settings: GatewaySettings) -> EdgeAuthentication:
+    def build(
+        cls, shell: ServiceShell, settings: GatewaySettings, erase_plan: Callable[[UUID], Awaitable[None]]
+    ) -> EdgeAuthentication:
+        """`erase_plan`: the rate limiter's, for a deleted user."""
         edge, prefix = settings.edge_auth, settings.redis_key_prefix
         http = httpx.AsyncClient(timeout=httpx.Timeout(edge.introspection_timeout_seconds, connect=1.0))
         shell.on_stop(http.aclose)
@@ -75,6 +80,7 @@ class EdgeAuthentication:
             deny_list,
             api_key_cache,
             shell.clock,
+            erase_plan=erase_plan,
             max_access_token_seconds=edge.max_access_token_seconds,
             leeway_seconds=settings.tokens.leeway_seconds,
         )

@@ -7,7 +7,11 @@ from uuid import uuid4
 
 import pytest
 import redis.asyncio as aioredis
-from nocturna_gateway.rate_limiting.redis_limiter import RateLimitKeys, RedisRateLimiter
+from nocturna_gateway.rate_limiting.redis_limiter import (
+    ERASED_PLAN_KEEP_SECONDS,
+    RateLimitKeys,
+    RedisRateLimiter,
+)
 
 from services.gateway.tests.fakes import InMemoryRateLimiter
 
@@ -52,3 +56,23 @@ async def test_the_plan_limit_applies_and_only_a_newer_version_replaces_it(
     assert (decision.limit, decision.remaining) == (100, 100 - 2)
     assert await limiter.set_plan_limit(user, 0, version=3)
     assert not (await limiter.check(keys.user(user), keys.plan(user), 3, NOW + 2)).allowed
+
+
+async def test_an_erased_plan_stays_erased_and_expires(
+    limiter: RedisRateLimiter, test_env: dict[str, str]
+) -> None:
+    keys = RateLimitKeys(test_env["REDIS_KEY_PREFIX"])
+    user = uuid4()
+    assert await limiter.set_plan_limit(user, 100, version=2)
+
+    await limiter.erase_plan(user)
+
+    assert not await limiter.set_plan_limit(user, 10, version=3)
+    assert (await limiter.check(keys.user(user), keys.plan(user), 3, NOW)).limit == 3
+    if isinstance(limiter, RedisRateLimiter):
+        client = aioredis.from_url(test_env["REDIS_URL"])
+        try:
+            ttl = await client.ttl(keys.plan(user))
+        finally:
+            await client.aclose()
+        assert 29 * 24 * 3600 < ttl <= ERASED_PLAN_KEEP_SECONDS

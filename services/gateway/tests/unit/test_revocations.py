@@ -47,3 +47,14 @@ async def test_a_deleted_user_is_denied_for_one_token_lifetime(edge: Edge) -> No
     await edge.revocations.user_deleted(user, edge.clock())
 
     assert edge.deny_list.users[user] == edge.clock() + timedelta(minutes=15, seconds=30)
+
+
+async def test_a_deleted_users_plan_limit_is_erased_and_not_brought_back(edge: Edge) -> None:
+    """Subscription announces the closed account's canceled subscription after the deletion."""
+    user = uuid.uuid4()
+    await edge.rate_limiter.set_plan_limit(user, 1200, version=3)
+
+    await edge.revocations.user_deleted(user, edge.clock())
+
+    assert not await edge.rate_limiter.set_plan_limit(user, 60, version=4)
+    assert edge.rate_limiter.plans == {}

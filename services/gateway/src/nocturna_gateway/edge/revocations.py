@@ -5,7 +5,7 @@ so a redelivered or duplicated event changes nothing and no inbox is needed: the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -15,7 +15,8 @@ from nocturna_gateway.edge.deny_list import DenyList
 
 class Revocations:
     """A revoked session or a deleted user is denied until every access token issued before the revocation
-    has expired (plus the verification leeway); a revoked key leaves the API-key cache."""
+    has expired (plus the verification leeway); a deleted user's plan limit is erased; a revoked key leaves
+    the API-key cache."""
 
     def __init__(
         self,
@@ -23,10 +24,12 @@ class Revocations:
         api_key_cache: ApiKeyCache,
         clock: Callable[[], datetime],
         *,
+        erase_plan: Callable[[UUID], Awaitable[None]],
         max_access_token_seconds: int,
         leeway_seconds: int,
     ) -> None:
         self._deny_list = deny_list
+        self._erase_plan = erase_plan
         self._api_key_cache = api_key_cache
         self._clock = clock
         self._max_token = timedelta(seconds=max_access_token_seconds)
@@ -43,6 +46,7 @@ class Revocations:
         until = deleted_at + self._max_token + self._leeway
         if until > self._clock():
             await self._deny_list.deny_user(user_id, until)
+        await self._erase_plan(user_id)
 
     async def api_key_revoked(self, prefix: str) -> None:
         await self._api_key_cache.forget(prefix)

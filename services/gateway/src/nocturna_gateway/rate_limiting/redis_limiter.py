@@ -38,11 +38,23 @@ return {1, limit, remaining, stored - now, 0}
 """
 
 PROJECT_PLAN_SCRIPT = """
+if redis.call('HEXISTS', KEYS[1], 'erased') == 1 then return 0 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if tonumber(ARGV[2]) <= current then return 0 end
 redis.call('HSET', KEYS[1], 'limit', ARGV[1], 'version', ARGV[2])
 return 1
 """
+
+
+ERASE_PLAN_SCRIPT = """
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'erased', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+ERASED_PLAN_KEEP_SECONDS = 30 * 24 * 3600
+"""How long a deleted user's plan stays erased: subscription announces the closed account's canceled
+subscription in reply to the same deletion, and a replay from a dead-letter queue may come days later."""
 
 
 class RateLimitKeys:
@@ -71,6 +83,7 @@ class RedisRateLimiter:
         self._keys = keys
         self._gcra = redis.register_script(GCRA_SCRIPT)
         self._project = redis.register_script(PROJECT_PLAN_SCRIPT)
+        self._erase = redis.register_script(ERASE_PLAN_SCRIPT)
 
     async def check(
         self, bucket: str, plan_key: str | None, default_limit: int, now_ms: int
@@ -89,3 +102,7 @@ class RedisRateLimiter:
     async def set_plan_limit(self, user: UUID, limit: int, version: int) -> bool:
         """Record the user's limit unless a newer version is already known; True when recorded."""
         return bool(await self._project(keys=[self._keys.plan(user)], args=[limit, version]))
+
+    async def erase_plan(self, user: UUID) -> None:
+        """A deleted user's plan: forgotten, and no later plan event brings it back (for 30 days)."""
+        await self._erase(keys=[self._keys.plan(user)], args=[ERASED_PLAN_KEEP_SECONDS * 1000])
