@@ -3,8 +3,9 @@ never imported by the benchmark's own process: importing locust monkey-patches i
 
 Each user is a distinct account of the signed-up pool (a business plan: no monthly quota), as an app would be
 used: it logs in, keeps a WebSocket open to hear about its charts, and then, at the pace the orchestrator sets
-(a fixed schedule per user from a random phase: think time is the rate control), logs in again now and then, creates charts, lists
-them, opens one, searches places and reads timezones. Every request, the WebSocket handshake and the delivery
+(a fixed schedule per user from a random phase: think time is the rate control), renews its session with its
+refresh token, now and then logs in again with its password, creates charts, lists them, opens one, searches
+places and reads timezones. Every request, the WebSocket handshake and the delivery
 of each created chart's `chart.chart.calculated.v1` to the socket are written as one JSON line to the samples
 file, with the status and problem code of any failure.
 
@@ -132,6 +133,7 @@ class AppUser(FastHttpUser):
         self._early: dict[str, float] = {}
         """Events heard before their create's answer was read: id → monotonic arrival."""
         self._token = ""
+        self._refresh_token = ""
         self._socket: websocket.WebSocket | None = None
         self.login()
         self._listener = gevent.spawn(self._listen)
@@ -155,15 +157,32 @@ class AppUser(FastHttpUser):
 
     @task(1)
     def login(self) -> None:
-        form = urlencode({"grant_type": "password", "username": self._email, "password": self._password})
+        """A password login: about 0.14 s of argon2id in auth, so an app does it once per device, not per visit."""
+        self._grant("password", {"username": self._email, "password": self._password})
+
+    @task(3)
+    def renew_session(self) -> None:
+        """What an app does when its access token is about to expire: the refresh grant (the token rotates)."""
+        if not self._refresh_token:
+            self.login()
+            return
+        self._grant("refresh_token", {"refresh_token": self._refresh_token})
+
+    def _grant(self, grant_type: str, fields: dict[str, str]) -> None:
+        form = urlencode({"grant_type": grant_type, **fields})
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         with self.client.post(
-            "/api/v1/auth/token", data=form, headers=headers, catch_response=True
+            "/api/v1/auth/token",
+            data=form,
+            headers=headers,
+            name=f"/api/v1/auth/token ({grant_type})",
+            catch_response=True,
         ) as answer:
             if answer.status_code == 200:
-                self._token = answer.json()["access_token"]
+                pair = answer.json()
+                self._token, self._refresh_token = pair["access_token"], pair["refresh_token"]
 
-    @task(2)
+    @task(8)
     def create_chart(self) -> None:
         if not self.on_task_start():
             return
@@ -174,20 +193,20 @@ class AppUser(FastHttpUser):
                 self._charts = [*self._charts[-19:], chart]
                 self._expect(chart)
 
-    @task(3)
+    @task(12)
     def list_charts(self) -> None:
         if not self.on_task_start():
             return
         self.client.get("/api/v1/charts?limit=20", headers=self._auth)
 
-    @task(3)
+    @task(12)
     def get_chart(self) -> None:
         if not self.on_task_start():
             return
         chart = self._rng.choice(self._charts)
         self.client.get(f"/api/v1/charts/{chart}", headers=self._auth, name="/api/v1/charts/{id}")
 
-    @task(3)
+    @task(12)
     def search_places(self) -> None:
         if not self.on_task_start():
             return
@@ -196,7 +215,7 @@ class AppUser(FastHttpUser):
         path = "/api/v1/geo/places?" + urlencode({"q": query, "limit": 10})
         self.client.get(path, headers=self._auth, name="/api/v1/geo/places?q=")
 
-    @task(2)
+    @task(8)
     def timezone(self) -> None:
         if not self.on_task_start():
             return

@@ -28,7 +28,12 @@ class PasswordGrant:
 
 class PasswordGrantHandler:
     """Checks the requested scopes against the catalogue, then the credentials (same answer for unknown email
-    and wrong password), and starts a session."""
+    and wrong password), and starts a session.
+
+    The password is checked between two short transactions, never inside one: a check takes about 0.1 s and
+    waits its turn for a hashing thread, and a database connection held meanwhile would let a burst of logins
+    exhaust the pool for every other request. The second transaction starts the session only if the account
+    is still the one checked (same password hash, not disabled, not deleted)."""
 
     def __init__(
         self,
@@ -48,16 +53,23 @@ class PasswordGrantHandler:
             raise InvalidCredentials("invalid email or password") from error
         async with self._uow() as uow:
             user = await uow.users.by_email(email)
-            if user is None:
-                await self._hasher.hash(grant.password)  # same cost as a real check: no timing oracle
-                raise InvalidCredentials("invalid email or password")
-            if not await user.authenticate(grant.password, self._hasher):
-                raise InvalidCredentials("invalid email or password")
-            if user.is_disabled:
+        if user is None:
+            await self._hasher.hash(grant.password)  # same cost as a real check: no timing oracle
+            raise InvalidCredentials("invalid email or password")
+        checked_hash = user.password_hash
+        if not await user.authenticate(grant.password, self._hasher):
+            raise InvalidCredentials("invalid email or password")
+        async with self._uow() as uow:
+            current = await uow.users.get_for_update(user.id)
+            if current is None or current.password_hash != checked_hash:
+                raise InvalidCredentials("invalid email or password")  # deleted, or the password changed
+            if current.is_disabled:
                 raise AccountDisabled("this account is disabled")
-            await uow.users.save(user)
+            if user.password_hash != checked_hash:
+                current.password_hash = user.password_hash  # rehashed with the current parameters
+                await uow.users.save(current)
             issued = await self._tokens.start_session(
-                uow, user, scopes=scopes, user_agent=grant.user_agent, ip=grant.ip
+                uow, current, scopes=scopes, user_agent=grant.user_agent, ip=grant.ip
             )
             await uow.commit()
         return issued
