@@ -2,11 +2,11 @@
 never imported by the benchmark's own process: importing locust monkey-patches it with gevent).
 
 Each user is a distinct account of the signed-up pool (a business plan: no monthly quota), as an app would be
-used: it logs in, keeps a WebSocket open to hear about its charts, and then, at the pace the orchestrator sets
-(a fixed schedule per user from a random phase: think time is the rate control), renews its session with its
-refresh token, now and then logs in again with its password, creates charts, lists them, opens one, searches
-places and reads timezones. Every request, the WebSocket handshake and the delivery
-of each created chart's `chart.chart.calculated.v1` to the socket are written as one JSON line to the samples
+used: it arrives signed in (a session started before the run), keeps a WebSocket open to hear about its
+charts, and then, at the pace the orchestrator sets (a fixed schedule per user from a random phase: think time
+is the rate control), renews its session with its refresh token, now and then logs in again with its
+password, creates charts, lists them, opens one, searches places and reads timezones. Every request, the
+WebSocket handshake and the delivery of each created chart's `chart.chart.calculated.v1` to the socket are written as one JSON line to the samples
 file, with the status and problem code of any failure.
 
 Environment: `BENCH_LOAD_POOL` (the pool file: accounts and place names), `BENCH_LOAD_SAMPLES` (where samples go),
@@ -132,10 +132,9 @@ class AppUser(FastHttpUser):
         """Charts created and not yet heard of on the socket: id → (wall clock, monotonic) at the answer."""
         self._early: dict[str, float] = {}
         """Events heard before their create's answer was read: id → monotonic arrival."""
-        self._token = ""
-        self._refresh_token = ""
+        self._token: str = account["access_token"]  # signed in before the run, as an app's user is
+        self._refresh_token: str = account["refresh_token"]
         self._socket: websocket.WebSocket | None = None
-        self.login()
         self._listener = gevent.spawn(self._listen)
 
     def on_stop(self) -> None:

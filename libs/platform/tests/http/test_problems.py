@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from nocturna_platform.capacity import AtCapacity
 from nocturna_platform.http.openapi import document_problems
 from nocturna_platform.security.dependencies import CurrentPrincipal, require_permission
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -187,6 +188,23 @@ async def test_an_exhausted_database_pool_is_a_503_to_retry_not_a_500(make_app: 
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "overloaded"
     assert "QueuePool" not in response.text
+
+
+async def test_a_full_queue_is_a_503_to_retry_not_a_500(make_app: Any) -> None:
+    app = make_app()
+
+    async def shedding() -> None:
+        raise AtCapacity("password hashing")
+
+    app.add_api_route("/shedding", shedding)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/shedding")
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "overloaded"
+    assert "password hashing" not in response.text
 
 
 def test_openapi_documents_the_problems_a_route_answers_before_its_code_runs(make_app: Any) -> None:

@@ -103,7 +103,11 @@ class AuthService:
         )
         hashing = settings.password_hashing
         hasher = Argon2PasswordHasher(
-            hashing.time_cost, hashing.memory_cost_kib, hashing.parallelism, hashing.workers
+            hashing.time_cost,
+            hashing.memory_cost_kib,
+            hashing.parallelism,
+            hashing.workers,
+            hashing.max_pending,
         )
         shell.on_stop(hasher.close)
         policy = PasswordPolicy(BundledCommonPasswords())

@@ -59,6 +59,11 @@ class PasswordHashingSettings(BaseModel):
         le=64,
         description="threads hashing and verifying off the event loop; each holds memory_cost_kib while it works",
     )
+    max_pending: int = Field(
+        default=32,
+        ge=1,
+        description="hashes waiting or running at once; one more is refused with 503 overloaded (Retry-After 1)",
+    )
 
 
 class ApiKeySettings(BaseModel):

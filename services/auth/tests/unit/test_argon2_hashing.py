@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from nocturna_auth.infrastructure.passwords import Argon2PasswordHasher
+from nocturna_platform.capacity import AtCapacity
 
 PASSWORD = "correct horse battery"
 
@@ -57,3 +58,19 @@ async def test_a_hash_made_with_other_parameters_needs_rehashing(hasher: Argon2P
         await cheaper.close()
     assert hasher.needs_rehash(old)
     assert not hasher.needs_rehash(await hasher.hash(PASSWORD))
+
+
+async def test_beyond_max_pending_a_hash_is_refused_at_once_and_the_queue_recovers() -> None:
+    """A login storm: the excess gets a quick 503 to retry, not a queue of many seconds."""
+    hasher = Argon2PasswordHasher(
+        time_cost=3, memory_cost_kib=65_536, parallelism=2, workers=1, max_pending=2
+    )
+    try:
+        under_way = [asyncio.create_task(hasher.hash(PASSWORD)) for _ in range(2)]
+        await asyncio.sleep(0)  # both have taken their place
+        with pytest.raises(AtCapacity):
+            await hasher.hash(PASSWORD)
+        await asyncio.gather(*under_way)
+        assert (await hasher.hash(PASSWORD)).startswith("$argon2id$")
+    finally:
+        await hasher.close()

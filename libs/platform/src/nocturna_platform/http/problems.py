@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nocturna_platform.capacity import AtCapacity
 from nocturna_platform.db.outages import is_database_outage, is_unstorable_text
 from nocturna_platform.observability.context import current_request_id
 
@@ -158,7 +159,8 @@ def internal_error_problem() -> Problem:
 
 
 def overloaded_problem() -> Problem:
-    """The database pool had no connection free within its timeout: the service is at capacity, not broken."""
+    """The database pool had no connection free within its timeout, or a bounded queue was full (`AtCapacity`):
+    the service is at capacity, not broken."""
     return Problem(
         status=503,
         code="overloaded",
@@ -173,6 +175,7 @@ def install_problem_handlers(app: Starlette) -> None:
     database pool (503), and bugs."""
     app.add_exception_handler(Problem, _handle_problem)
     app.add_exception_handler(PoolTimeout, _handle_pool_timeout)
+    app.add_exception_handler(AtCapacity, _handle_at_capacity)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(HTTPException, _handle_http_exception)
     app.add_exception_handler(Exception, _handle_unexpected)
@@ -186,7 +189,7 @@ def problem_from_exception(exc: Exception) -> Problem | None:
         return validation_problem(exc)
     if isinstance(exc, HTTPException):
         return _http_exception_problem(exc)
-    if isinstance(exc, PoolTimeout):
+    if isinstance(exc, PoolTimeout | AtCapacity):
         return overloaded_problem()
     if is_database_outage(exc):
         _logger.warning("database unavailable: %s", exc.__class__.__name__)
@@ -211,6 +214,13 @@ async def _handle_pool_timeout(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, PoolTimeout):
         raise exc
     _logger.warning("database pool exhausted", extra={"method": request.method, "path": request.url.path})
+    return ProblemResponse(overloaded_problem(), instance=request.url.path)
+
+
+async def _handle_at_capacity(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, AtCapacity):
+        raise exc
+    _logger.warning("at capacity: %s", exc.what, extra={"method": request.method, "path": request.url.path})
     return ProblemResponse(overloaded_problem(), instance=request.url.path)
 
 
