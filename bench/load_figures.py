@@ -17,7 +17,7 @@ from bench.report import percentile
 ALL_HTTP = "all HTTP requests"
 PASSWORD_LOGIN = "POST /api/v1/auth/token (password)"  # noqa: S105 - a route name
 INTERACTIVE_HTTP = "HTTP requests but password logins"
-"""What the knee's p99 is taken over. A password login is slow by design (about 0.14 s of argon2id at the
+"""What the knee's p99 is taken over. A password login is slow by design (0.3 s of argon2id CPU at the
 deployed cost on this machine's cores, before any queueing), and an app does it once per device: at 1.8 % of the
 requests it would make the p99 of everything the p99 of logins. Its own line is reported at every step, and
 its errors count."""

@@ -156,7 +156,7 @@ class AppUser(FastHttpUser):
 
     @task(1)
     def login(self) -> None:
-        """A password login: about 0.14 s of argon2id in auth, so an app does it once per device, not per visit."""
+        """A password login: 0.3 s of argon2id CPU in auth, so an app does it once per device, not per visit."""
         self._grant("password", {"username": self._email, "password": self._password})
 
     @task(3)

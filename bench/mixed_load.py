@@ -254,7 +254,7 @@ def _locust(
     """Locust headless in its own process for `seconds` (plus the tail), `users` users at `rate` req/s in all.
 
     Each run's users arrive signed in, as an app's users do: a session per account is started first, not
-    measured. Left to the users, 200 password logins in the first seconds (about 0.14 s of argon2id each) would
+    measured. Left to the users, 200 password logins in the first seconds (0.3 s of argon2id CPU each) would
     be a login storm the mix does not describe, and would queue behind auth's hashing threads."""
     signed_in = pool.with_name(f"pool-{samples.stem}.json")
     contents = json.loads(pool.read_text())

@@ -17,23 +17,32 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import aio_pika
-import asyncpg
 import httpx
 import pytest
 from nocturna_contracts.auth.v1 import UserRegistered
 from nocturna_contracts.chart.v1 import ChartCalculated
-from nocturna_contracts.envelope import Envelope
-from nocturna_contracts.event import Event
 from nocturna_platform.ids import uuid7
 from nocturna_platform.testing.infrastructure import Infrastructure
 from nocturna_platform.testing.isolated_run import TestRun
 from nocturna_platform.testing.service_processes import service_command
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.e2e.clients import NATAL, PASSWORD, password_grant, sign_in
+from tests.e2e.clients import NATAL, PASSWORD, bearer, password_grant, sign_in
+from tests.e2e.fault_probes import (
+    all_ready,
+    equals,
+    max_metric,
+    metric,
+    none_ready,
+    now,
+    publish,
+    queue_depth,
+    ready,
+    true,
+    until,
+    usage_records,
+)
 from tests.e2e.faults import (
     HangingUpstream,
     close_broker_connections,
@@ -42,7 +51,7 @@ from tests.e2e.faults import (
     replicas_running_with,
     restart_if_dead,
 )
-from tests.e2e.fleet import ROOT, Fleet, Replica
+from tests.e2e.fleet import ROOT, Fleet
 
 pytestmark = pytest.mark.e2e
 
@@ -55,26 +64,10 @@ Listen = Callable[[str], Awaitable[list[str]]]
 # --- a client that behaves like a real one ----------------------------------------------------------------
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _subject(token: str) -> str:
     payload = token.split(".")[1]
     subject: str = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
     return subject
-
-
-async def _until(
-    probe: Callable[[], Awaitable[object]], what: str, timeout: float = 30, every: float = 0.2
-) -> None:
-    """Poll an async `probe` until it returns a truthy value; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await probe():
-            return
-        await asyncio.sleep(every)
-    pytest.fail(f"{what} did not happen within {timeout:g}s")
 
 
 @dataclass(frozen=True)
@@ -86,7 +79,7 @@ class Admin:
     subscription: str
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.subscription, headers=_bearer(self.token), timeout=20)
+        return httpx.AsyncClient(base_url=self.subscription, headers=bearer(self.token), timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -129,22 +122,22 @@ async def _grant_business(client: httpx.AsyncClient, admin: Admin, token: str) -
         return answer.status_code == 200
 
     async def applied() -> bool:
-        charts = await client.get("/api/v1/charts/entitlements", headers=_bearer(token))
+        charts = await client.get("/api/v1/charts/entitlements", headers=bearer(token))
         return (
             charts.status_code == 200
             and charts.json()["plan_code"] == "business"
             and charts.headers.get("ratelimit-limit") == "1200"
         )
 
-    await _until(granted, "the free plan of a new user", every=0.5)
-    await _until(applied, "the business plan in the chart service and the gateway", every=0.5)
+    await until(granted, "the free plan of a new user", every=0.5)
+    await until(applied, "the business plan in the chart service and the gateway", every=0.5)
 
 
 async def _create_chart(
     client: httpx.AsyncClient, token: str, failures: list[str], timeout: float = 60
 ) -> str:
     """One chart, retried under the same Idempotency-Key after a broken connection or a 502/503/504."""
-    headers = {**_bearer(token), "Idempotency-Key": str(uuid.uuid4())}
+    headers = {**bearer(token), "Idempotency-Key": str(uuid.uuid4())}
     async with asyncio.timeout(timeout):
         while True:
             try:
@@ -213,26 +206,10 @@ async def listening_socket(fleet: Fleet) -> AsyncIterator[Listen]:
 
 
 async def _used(client: httpx.AsyncClient, token: str) -> int:
-    answer = await client.get("/api/v1/usage/me", headers=_bearer(token))
+    answer = await client.get("/api/v1/usage/me", headers=bearer(token))
     assert answer.status_code == 200, answer.text
     used: int = answer.json()["charts"]["used"]
     return used
-
-
-async def _metric(replica: Replica, pattern: str) -> float | None:
-    """The value of the first `/metrics` sample matching `pattern` (a regex over `name{labels}`)."""
-    async with httpx.AsyncClient(timeout=5) as client:
-        text = (await client.get(f"{replica.url}/metrics")).text
-    match = re.search(rf"^{pattern} ([0-9.e+-]+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else None
-
-
-async def _ready(replica: Replica) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            return (await client.get(f"{replica.url}/health/ready")).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 # --- the faults -----------------------------------------------------------------------------------------------
@@ -249,15 +226,13 @@ async def test_broker_connections_cut_mid_burst_lose_and_duplicate_nothing(
         burst = asyncio.create_task(
             _burst(client, token, 200, concurrency=8, created=created, failures=failures)
         )
-        await _until(lambda: _true(len(created) >= 40), "the first 40 charts of the burst", timeout=60)
+        await until(lambda: true(len(created) >= 40), "the first 40 charts of the burst", timeout=60)
         closed = await close_broker_connections(test_run)
         await burst
 
-        await _until(
-            lambda: _true(set(announced) >= set(created)), "every chart on the WebSocket", timeout=60
-        )
-        await _until(lambda: _equals(_used(client, token), 200), "200 usage records", timeout=60)
-        await _until(lambda: _no_backlog(test_run), "an empty outbox", timeout=30)
+        await until(lambda: true(set(announced) >= set(created)), "every chart on the WebSocket", timeout=60)
+        await until(lambda: equals(_used(client, token), 200), "200 usage records", timeout=60)
+        await until(lambda: _no_backlog(test_run), "an empty outbox", timeout=30)
         await asyncio.sleep(2)  # room for a late duplicate to show itself
         used = await _used(client, token)
 
@@ -280,21 +255,21 @@ async def test_a_chart_replica_killed_mid_burst_loses_and_double_counts_nothing(
             burst = asyncio.create_task(
                 _burst(client, token, 100, concurrency=8, created=created, failures=failures)
             )
-            await _until(lambda: _true(len(created) >= 30), "the first 30 charts of the burst", timeout=60)
+            await until(lambda: true(len(created) >= 30), "the first 30 charts of the burst", timeout=60)
             victim.kill()
             before_kill = len(created)
             await burst
             assert victim.process is not None
             assert victim.process.poll() is not None  # still down: the rest was created by the survivor
             listed = await _all_charts(client, token)
-            await _until(lambda: _equals(_used(client, token), 100), "100 usage records", timeout=60)
+            await until(lambda: equals(_used(client, token), 100), "100 usage records", timeout=60)
             await asyncio.sleep(2)
             used = await _used(client, token)
     finally:
         await restart_if_dead(victim)
 
     assert len(created) - before_kill > 0, "the surviving replica created nothing"
-    assert await _ready(survivor)
+    assert await ready(survivor)
     assert len(set(created)) == 100
     assert sorted(listed) == sorted(created)
     assert used == 100
@@ -305,7 +280,7 @@ async def _all_charts(client: httpx.AsyncClient, token: str) -> list[str]:
     cursor: str | None = None
     while True:
         params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
-        page = await client.get("/api/v1/charts", params=params, headers=_bearer(token))
+        page = await client.get("/api/v1/charts", params=params, headers=bearer(token))
         assert page.status_code == 200, page.text
         ids += [item["id"] for item in page.json()["items"]]
         cursor = page.json()["next_cursor"]
@@ -326,8 +301,8 @@ async def test_a_database_outage_fails_fast_with_503_and_recovers(
     async def load(client: httpx.AsyncClient, token: str) -> None:
         while True:
             for request in (
-                client.build_request("GET", "/api/v1/charts", headers=_bearer(token)),
-                client.build_request("POST", "/api/v1/charts", json=NATAL, headers=_bearer(token)),
+                client.build_request("GET", "/api/v1/charts", headers=bearer(token)),
+                client.build_request("POST", "/api/v1/charts", json=NATAL, headers=bearer(token)),
             ):
                 started = time.monotonic()
                 answer = await client.send(request)
@@ -339,15 +314,15 @@ async def test_a_database_outage_fails_fast_with_503_and_recovers(
         token = await _unlimited_user(client, admin)
         traffic = asyncio.create_task(load(client, token))
         try:
-            await _until(lambda: _true(len(answers) >= 4), "traffic before the outage")
+            await until(lambda: true(len(answers) >= 4), "traffic before the outage")
             async with database_outage(test_run, infrastructure.database_url):
                 phase = "outage"
-                await _until(lambda: _none_ready(database_users), "every database user turning unready")
-                await _until(lambda: _true(_count(answers, "outage", 503) >= 6), "503s during the outage")
+                await until(lambda: none_ready(database_users), "every database user turning unready")
+                await until(lambda: true(_count(answers, "outage", 503) >= 6), "503s during the outage")
                 phase = "recovering"
-            await _until(lambda: _all_ready(database_users), "every database user ready again", timeout=60)
+            await until(lambda: all_ready(database_users), "every database user ready again", timeout=60)
             phase = "after"
-            await _until(lambda: _true(_count(answers, "after", 201) >= 3), "charts created after the outage")
+            await until(lambda: true(_count(answers, "after", 201) >= 3), "charts created after the outage")
         finally:
             if traffic.done():
                 traffic.result()  # the load itself failed: show why
@@ -381,16 +356,16 @@ async def test_a_hanging_remote_engine_times_out_as_problems_and_opens_the_break
 
             async def create() -> None:
                 started = time.monotonic()
-                answer = await client.post("/api/v1/charts", json=NATAL, headers=_bearer(token))
+                answer = await client.post("/api/v1/charts", json=NATAL, headers=bearer(token))
                 assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
                 answers.append((answer.status_code, answer.json()["code"], time.monotonic() - started))
 
             async def breakers_open() -> bool:
                 await create()
-                states = [await _metric(chart, "chart_remote_engine_circuit_open") for chart in charts]
+                states = [await metric(chart, "chart_remote_engine_circuit_open") for chart in charts]
                 return states == [1.0, 1.0]
 
-            await _until(breakers_open, "both replicas' breakers opening", timeout=60, every=0)
+            await until(breakers_open, "both replicas' breakers opening", timeout=60, every=0)
             calls_when_open = upstream.connections
             for _ in range(4):
                 await create()
@@ -415,29 +390,27 @@ async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
     queue = f"{test_run.queue_prefix}subscription.{CALCULATED}"
     ghost = uuid7()  # a user whose registration the subscription service has not seen
     poison = ChartCalculated(
-        calculation_id=uuid7(), user_id=ghost, chart_id=uuid7(), engine="swisseph", calculated_at=_now()
+        calculation_id=uuid7(), user_id=ghost, chart_id=uuid7(), engine="swisseph", calculated_at=now()
     )
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=30) as client, admin.client() as operator:
-        poison_id = await _publish(test_run, poison)
-        await _until(lambda: _equals(_queue_depth(test_run, f"{queue}.dlq"), 1), "the poison in the DLQ")
+        poison_id = await publish(test_run, poison)
+        await until(lambda: equals(queue_depth(test_run, f"{queue}.dlq"), 1), "the poison in the DLQ")
 
         token = await sign_in(client, "flowing")
-        await _until(lambda: _created(client, token), "a chart after the poison")
-        await _until(lambda: _equals(_used(client, token), 1), "the queue to keep flowing")
+        await until(lambda: _created(client, token), "a chart after the poison")
+        await until(lambda: equals(_used(client, token), 1), "the queue to keep flowing")
 
         dlq_metric = rf'dlq_depth\{{queue="{re.escape(queue)}"\}}'
-        await _until(
-            lambda: _equals(_max_metric(fleet.replicas["subscription"], dlq_metric), 1.0),
+        await until(
+            lambda: equals(max_metric(fleet.replicas["subscription"], dlq_metric), 1.0),
             "the DLQ depth on /metrics",
             timeout=40,
         )
 
-        await _publish(
-            test_run, UserRegistered(user_id=ghost, email="ghost@example.com", registered_at=_now())
-        )
+        await publish(test_run, UserRegistered(user_id=ghost, email="ghost@example.com", registered_at=now()))
         ghost_usage = f"/api/v1/admin/users/{ghost}/usage"
-        await _until(lambda: _status(operator, ghost_usage, 200), "the ghost's subscription (the fix)")
-        assert await _usage_records(test_run, poison_id) == 0
+        await until(lambda: _status(operator, ghost_usage, 200), "the ghost's subscription (the fix)")
+        assert await usage_records(test_run, poison_id) == 0
         replayed = await asyncio.to_thread(
             subprocess.run,
             service_command("subscription", "replay-dlq", queue),
@@ -449,8 +422,8 @@ async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
             timeout=120,
         )
         # Counted in the period its calculation falls in, before the late subscription's: look at the record.
-        await _until(lambda: _equals(_usage_records(test_run, poison_id), 1), "the replayed event's usage")
-        depth_after = await _queue_depth(test_run, f"{queue}.dlq")
+        await until(lambda: equals(usage_records(test_run, poison_id), 1), "the replayed event's usage")
+        depth_after = await queue_depth(test_run, f"{queue}.dlq")
 
     assert replayed.stdout.strip() == f"replayed 1 message(s) from {queue}.dlq"
     assert depth_after == 0
@@ -459,87 +432,19 @@ async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
 # --- small probes ---------------------------------------------------------------------------------------------
 
 
-async def _true(value: bool) -> bool:
-    return value
-
-
-async def _equals(value: Awaitable[object], expected: object) -> bool:
-    return bool(await value == expected)
-
-
 def _count(answers: list[tuple[str, int, str | None, float]], phase: str, status: int) -> int:
     return sum(1 for answer in answers if answer[0] == phase and answer[1] == status)
-
-
-async def _none_ready(replicas: list[Replica]) -> bool:
-    return not any([await _ready(replica) for replica in replicas])
-
-
-async def _all_ready(replicas: list[Replica]) -> bool:
-    return all([await _ready(replica) for replica in replicas])
 
 
 async def _no_backlog(run: TestRun) -> bool:
     return set((await outbox_backlog(run, PRODUCERS)).values()) == {0}
 
 
-async def _max_metric(replicas: list[Replica], pattern: str) -> float | None:
-    values = [value for replica in replicas if (value := await _metric(replica, pattern)) is not None]
-    return max(values, default=None)
-
-
 async def _created(client: httpx.AsyncClient, token: str) -> bool:
-    answer = await client.post("/api/v1/charts", json=NATAL, headers=_bearer(token))
+    answer = await client.post("/api/v1/charts", json=NATAL, headers=bearer(token))
     assert answer.status_code in (201, 404, 402), answer.text
     return answer.status_code == 201
 
 
 async def _status(client: httpx.AsyncClient, url: str, status: int) -> bool:
     return (await client.get(url)).status_code == status
-
-
-async def _usage_records(run: TestRun, event_id: uuid.UUID) -> int:
-    connection = await asyncpg.connect(run.database_url)
-    try:
-        count: int = await connection.fetchval(
-            "SELECT count(*) FROM subscription.usage_records WHERE event_id = $1", event_id
-        )
-        return count
-    finally:
-        await connection.close()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def _publish(run: TestRun, event: Event) -> uuid.UUID:
-    """Publish as the event's producer would (same exchange, routing key and envelope); the event id."""
-    envelope = Envelope.wrap(event, event_id=uuid7(), occurred_at=_now())
-    connection = await aio_pika.connect(run.amqp_url)
-    try:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(run.exchange, ensure=True)
-        await exchange.publish(
-            aio_pika.Message(
-                envelope.model_dump_json().encode(),
-                message_id=str(envelope.event_id),
-                type=envelope.event_type,
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            ),
-            routing_key=envelope.event_type,
-        )
-    finally:
-        await connection.close()
-    return envelope.event_id
-
-
-async def _queue_depth(run: TestRun, queue: str) -> int:
-    connection = await aio_pika.connect(run.amqp_url)
-    try:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        return int(declared.declaration_result.message_count or 0)
-    finally:
-        await connection.close()

@@ -32,8 +32,7 @@ class FakePasswordHasher:
     async def hash(self, password: str) -> str:
         return self.hashed(password)
 
-    def hashed(self, password: str) -> str:
-        """What `hash` answers, for a test that builds a stored user directly."""
+    def hashed(self, password: str) -> str:  # what `hash` answers, for a stored user built directly
         return f"v{self.version}${password}"
 
     async def verify(self, password_hash: str, password: str) -> bool:

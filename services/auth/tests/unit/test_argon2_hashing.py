@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 async def hasher() -> AsyncIterator[Argon2PasswordHasher]:
-    # The deployed cost: long enough (about 0.1 s) for the event loop to turn many times during one hash.
+    # The deployed cost: long enough (0.15 s or more) for the event loop to turn many times during one hash.
     hasher = Argon2PasswordHasher(time_cost=3, memory_cost_kib=65_536, parallelism=2, workers=2)
     yield hasher
     await hasher.close()

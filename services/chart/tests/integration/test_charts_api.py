@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 from functools import partial
-from typing import Any
 from uuid import UUID, uuid4
 
 from nocturna_chart.application.reseal_charts import ResealChartsHandler
@@ -14,34 +13,13 @@ from nocturna_chart.infrastructure.batch_jobs import SqlBatchUnitOfWork
 from nocturna_chart.infrastructure.repositories import SqlChartUnitOfWork
 from nocturna_chart.infrastructure.tables import MESSAGING, ChartRow
 from nocturna_platform.clock import utc_now
-from nocturna_platform.messaging.meta import EventMeta
 from nocturna_platform.sealing import AesGcmSealer
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from services.chart.tests.conftest import ChartHarness
-
-NATAL: dict[str, Any] = {
-    "name": "Ada",
-    "notes": "born in Manhattan",
-    "birth": {
-        "date": "1990-01-15",
-        "time": "14:30",
-        "latitude": 40.7128,
-        "longitude": -74.006,
-        "timezone": "America/New_York",
-    },
-}
-
-
-async def _outbox_types(chart: ChartHarness, user: UUID) -> list[str]:
-    factory = chart.service.shell.session_factory
-    assert factory is not None
-    outbox = MESSAGING.outbox
-    async with factory() as session:
-        rows = await session.execute(select(outbox.c.event_type, outbox.c.body))
-        return [event_type for event_type, payload in rows if str(user) in str(payload)]
+from services.chart.tests.integration.chart_requests import NATAL, grant_pro, outbox_types
 
 
 async def test_create_get_list_edit_delete(chart: ChartHarness) -> None:
@@ -82,7 +60,7 @@ async def test_create_get_list_edit_delete(chart: ChartHarness) -> None:
 
     assert (await chart.client.delete(f"/api/v1/charts/{chart_id}", headers=headers)).status_code == 204
     assert (await chart.client.get(f"/api/v1/charts/{chart_id}", headers=headers)).status_code == 404
-    assert sorted(await _outbox_types(chart, user)) == ["chart.chart.calculated.v1", "chart.chart.deleted.v1"]
+    assert sorted(await outbox_types(chart, user)) == ["chart.chart.calculated.v1", "chart.chart.deleted.v1"]
 
 
 async def test_birth_data_is_sealed_at_rest(chart: ChartHarness) -> None:
@@ -176,34 +154,6 @@ async def test_idempotency_key_and_quota(chart: ChartHarness) -> None:
     assert str(limit) in refused.json()["detail"]
 
 
-async def test_user_deletion_erases_the_charts_once(chart: ChartHarness) -> None:
-    user = uuid4()
-    for _ in range(2):
-        await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
-    meta = EventMeta(
-        consumer="chart",
-        event_id=uuid4(),
-        event_type="auth.user.deleted.v1",
-        occurred_at=utc_now(),
-        producer="auth",
-        correlation_id=None,
-        causation_id=None,
-        delivery_attempt=1,
-    )
-
-    await chart.service.use_cases.erase_user_charts(user, meta)
-    await chart.service.use_cases.erase_user_charts(user, meta)
-
-    factory = chart.service.shell.session_factory
-    assert factory is not None
-    async with factory() as session:
-        left = await session.scalar(
-            select(func.count()).select_from(ChartRow).where(ChartRow.owner_id == user)
-        )  # type: ignore[arg-type]
-    assert left == 0
-    assert (await _outbox_types(chart, user)).count("chart.chart.deleted.v1") == 2
-
-
 async def test_birth_place_is_coordinates_or_a_place_id_never_both(chart: ChartHarness) -> None:
     headers = chart.headers(uuid4())
     both = {**NATAL, "birth": {**NATAL["birth"], "place_id": 2988507}}
@@ -215,107 +165,6 @@ async def test_birth_place_is_coordinates_or_a_place_id_never_both(chart: ChartH
         assert refused.json()["errors"][0]["field"].startswith("birth")
 
 
-def _meta(event_type: str, producer: str) -> EventMeta:
-    return EventMeta(
-        consumer="chart",
-        event_id=uuid4(),
-        event_type=event_type,
-        occurred_at=utc_now(),
-        producer=producer,
-        correlation_id=None,
-        causation_id=None,
-        delivery_attempt=1,
-    )
-
-
-async def _grant_pro(chart: ChartHarness, user: UUID) -> None:
-    pro = Entitlements("pro", 500, 1000, synastry=True, transits=True, batch=False)
-    meta = _meta("subscription.subscription.changed.v1", "subscription")
-    await chart.service.use_cases.project_entitlements(EntitlementProjection(user, pro, 1, utc_now()), meta)
-
-
-async def test_an_erased_users_plan_projection_is_not_brought_back(chart: ChartHarness) -> None:
-    """Subscription announces the closed account's canceled subscription around the erasure, in either order."""
-    user = uuid4()
-    await _grant_pro(chart, user)
-    await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
-    canceled = Entitlements("free", 10, 20, synastry=False, transits=True, batch=False)
-    await chart.service.use_cases.project_entitlements(
-        EntitlementProjection(user, canceled, 2, utc_now()),
-        _meta("subscription.subscription.changed.v1", "subscription"),
-    )
-
-    projected = await chart.client.get("/api/v1/charts/entitlements", headers=chart.headers(user))
-    assert projected.status_code == 404, projected.text
-
-
-async def test_an_erasure_racing_the_last_plan_change_leaves_no_projection(chart: ChartHarness) -> None:
-    """Two replicas may handle the deletion and the canceled subscription at the same moment."""
-    users = [uuid4() for _ in range(20)]
-    canceled = Entitlements("free", 10, 20, synastry=False, transits=True, batch=False)
-    use_cases = chart.service.use_cases
-    await asyncio.gather(*(_grant_pro(chart, user) for user in users))
-
-    await asyncio.gather(
-        *(use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth")) for user in users),
-        *(
-            use_cases.project_entitlements(
-                EntitlementProjection(user, canceled, 2, utc_now()),
-                _meta("subscription.subscription.changed.v1", "subscription"),
-            )
-            for user in users
-        ),
-    )
-
-    for user in users:
-        projected = await chart.client.get("/api/v1/charts/entitlements", headers=chart.headers(user))
-        assert projected.status_code == 404, projected.text
-
-
-async def test_a_create_after_the_erasure_is_refused_and_saves_nothing(chart: ChartHarness) -> None:
-    """An access token outlives the account by up to its lifetime: the erased user stays erased."""
-    with_plan, without_plan = uuid4(), uuid4()
-    await _grant_pro(chart, with_plan)
-    for user in (with_plan, without_plan):
-        await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
-
-        refused = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
-
-        assert refused.status_code == 410, refused.text
-        assert refused.json()["code"] == "account_deleted"
-        assert await _charts_of(chart, user) == 0
-
-
-async def test_creates_racing_the_erasure_leave_no_chart_behind(chart: ChartHarness) -> None:
-    """A create in flight when the deletion arrives is either erased with the rest or refused."""
-    users = [uuid4() for _ in range(20)]
-    await asyncio.gather(*(_grant_pro(chart, user) for user in users))
-
-    async def create(user: UUID) -> int:
-        answer = await chart.client.post("/api/v1/charts", json=NATAL, headers=chart.headers(user))
-        return answer.status_code
-
-    async def erase(user: UUID) -> None:
-        await chart.service.use_cases.erase_user_charts(user, _meta("auth.user.deleted.v1", "auth"))
-
-    outcomes = await asyncio.gather(
-        *(create(user) for user in users for _ in range(3)), *(erase(user) for user in users)
-    )
-
-    assert set(outcomes[: len(users) * 3]) <= {201, 410}, outcomes
-    assert [await _charts_of(chart, user) for user in users] == [0] * len(users)
-
-
-async def _charts_of(chart: ChartHarness, user: UUID) -> int:
-    factory = chart.service.shell.session_factory
-    assert factory is not None
-    async with factory() as session:
-        count = await session.scalar(
-            select(func.count()).select_from(ChartRow).where(ChartRow.owner_id == user)  # type: ignore[arg-type]
-        )
-    return int(count or 0)
-
-
 async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarness) -> None:
     user = uuid4()
     headers = chart.headers(user)
@@ -323,7 +172,7 @@ async def test_transits_to_a_saved_chart_need_the_plan_feature(chart: ChartHarne
     at = {"at": "2026-01-11T12:00:00-05:00"}
 
     refused = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
-    await _grant_pro(chart, user)
+    await grant_pro(chart, user)
     answered = await chart.client.post(f"/api/v1/charts/{chart_id}/transits", json=at, headers=headers)
     stranger = await chart.client.post(
         f"/api/v1/charts/{chart_id}/transits", json=at, headers=chart.headers(uuid4())
@@ -350,7 +199,7 @@ async def test_synastry_between_a_saved_chart_and_inline_birth_data(chart: Chart
     chart_id = (await chart.client.post("/api/v1/charts", json=NATAL, headers=headers)).json()["id"]
     stranger = uuid4()
     for someone in (user, stranger):
-        await _grant_pro(chart, someone)
+        await grant_pro(chart, someone)
     inline = {
         "birth": {
             "date": "1992-06-20",
@@ -437,7 +286,7 @@ async def test_concurrent_creates_with_one_idempotency_key_make_one_chart(chart:
     assert len({answer.json()["id"] for answer in answers}) == 1
     listed = await chart.client.get("/api/v1/charts", headers=chart.headers(user))
     assert len(listed.json()["items"]) == 1
-    assert (await _outbox_types(chart, user)).count("chart.chart.calculated.v1") == 1
+    assert (await outbox_types(chart, user)).count("chart.chart.calculated.v1") == 1
 
 
 async def test_list_pages_with_opaque_cursors(chart: ChartHarness) -> None:

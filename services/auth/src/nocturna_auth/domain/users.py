@@ -122,7 +122,7 @@ class PasswordPolicy:
 
 
 class PasswordHasher(Protocol):
-    """Port: slow, salted hashing of passwords (argon2id in production). Slow on purpose (about 0.1 s of CPU),
+    """Port: slow, salted hashing of passwords (argon2id in production). Slow on purpose (0.3 s of CPU),
     so hashing and verifying are awaited: the adapter does the work off the event loop, which meanwhile
     serves every other request."""
 
