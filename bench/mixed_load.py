@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,6 @@ import asyncpg
 import httpx
 from nocturna_platform.testing.infrastructure import libpq_url
 from nocturna_platform.testing.isolated_run import TestRun
-from nocturna_platform.testing.service_processes import service_command
 
 from bench.load_figures import (
     DELIVERED_SHARE,
@@ -96,7 +94,7 @@ def run(run: TestRun, chosen: set[str], options: LoadOptions, settings: Mapping[
     with running_fleet(run, logs, settings=settings) as fleet:
         started = time.perf_counter()
         pool = logs / "pool.json"
-        accounts = asyncio.run(_sign_up(fleet, _admin(fleet), options.users))
+        accounts = asyncio.run(_sign_up(fleet, fleet.create_admin("bench-admin", PASSWORD), options.users))
         places = asyncio.run(_place_names(run.database_url))
         pool.write_text(json.dumps({"accounts": accounts, "places": places}))
         print(
@@ -321,16 +319,6 @@ def _rss(fleet: Fleet) -> dict[str, float]:
 
 def _fleet_shape(fleet: Fleet) -> dict[str, int]:
     return {service: len(replicas) for service, replicas in fleet.replicas.items()}
-
-
-def _admin(fleet: Fleet) -> str:
-    """A new admin's email, created the way an operator would (`nocturna-auth create-admin`)."""
-    admin = f"bench-admin-{uuid.uuid4().hex[:8]}@example.com"
-    subprocess.run(  # noqa: S603 - our own service module
-        service_command("auth", "create-admin", admin, "--password-stdin"),
-        input=PASSWORD + "\n", env=fleet.env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    return admin
 
 
 async def _sign_up(fleet: Fleet, admin: str, users: int) -> list[dict[str, str]]:

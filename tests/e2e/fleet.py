@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -98,6 +99,21 @@ class Fleet:
 
     def instances(self) -> list[Replica]:
         return [replica for replicas in self.replicas.values() for replica in replicas]
+
+    def create_admin(self, prefix: str, password: str) -> str:
+        """A new admin account, made as an operator makes one (`nocturna-auth create-admin`); its email."""
+        email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+        subprocess.run(
+            service_command("auth", "create-admin", email, "--password-stdin"),
+            input=password + "\n",
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return email
 
 
 def _gateway_service_client(env: dict[str, str]) -> dict[str, str]:

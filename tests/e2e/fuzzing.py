@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from nocturna_platform.testing.service_processes import service_command
 
 from tests.e2e.clients import PASSWORD, password_grant
 from tests.e2e.fleet import ROOT, Fleet
@@ -82,18 +81,7 @@ async def _documents_every_service(gateway: str) -> None:
 
 async def _business_admin(client: httpx.AsyncClient, fleet: Fleet) -> str:
     """A new admin (created as an operator would) who paid for the business plan; its access token."""
-    email = f"fuzz-admin-{os.urandom(4).hex()}@example.com"
-    await asyncio.to_thread(
-        subprocess.run,
-        service_command("auth", "create-admin", email, "--password-stdin"),
-        input=PASSWORD + "\n",
-        env=fleet.env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    email = await asyncio.to_thread(fleet.create_admin, "fuzz-admin", PASSWORD)
     token = await password_grant(client, email)
     bearer = {"Authorization": f"Bearer {token}"}
     async with asyncio.timeout(30):

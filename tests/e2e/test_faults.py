@@ -85,18 +85,7 @@ class Admin:
 @pytest.fixture(scope="module")
 async def admin(fleet: Fleet) -> Admin:
     """`create-admin` as an operator runs it, then a sign-in."""
-    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    await asyncio.to_thread(
-        subprocess.run,
-        [*service_command("auth", "create-admin", email), "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=fleet.env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    email = await asyncio.to_thread(fleet.create_admin, "admin", PASSWORD)
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=20) as client:
         token = await password_grant(client, email)
     return Admin(token, f"http://127.0.0.1:{fleet.ports['subscription']}")

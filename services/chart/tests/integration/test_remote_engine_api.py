@@ -18,18 +18,9 @@ from pydantic import SecretStr
 
 from services.chart.tests.conftest import ChartHarness
 from services.chart.tests.fake_calculations import TOKEN, FakeCalculations, serving_fake
+from services.chart.tests.integration.chart_requests import NATAL
 
 READ_TIMEOUT = 0.5
-NATAL: dict[str, Any] = {
-    "name": "Ada",
-    "birth": {
-        "date": "1990-01-15",
-        "time": "14:30",
-        "latitude": 40.7128,
-        "longitude": -74.006,
-        "timezone": "America/New_York",
-    },
-}
 
 
 @pytest.fixture(scope="module")
