@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from nocturna_subscription.infrastructure.sandbox_billing import SIGNATURE_HEADER as SANDBOX_SIGNATURE_HEADER
 from nocturna_subscription.infrastructure.sandbox_billing import sign
@@ -98,10 +99,32 @@ async def verification_token(mailbox: Path, email: str, timeout: float = 30) -> 
                 await asyncio.sleep(0.1)
     except TimeoutError:
         raise AssertionError(
-            f"no verification mail to {email} within {timeout:g} s; auth's mail and error log lines:\n"
+            f"no verification mail to {email} within {timeout:g} s; its row and the database's sessions:\n"
+            + "\n".join(await _mail_rows(mailbox.parent, email))
+            + "\nauth's mail and error log lines:\n"
             + "\n".join(_mail_log_lines(mailbox.parent))
         ) from None
     return token
+
+
+async def _mail_rows(logs: Path, email: str) -> list[str]:
+    """The mail's outbox row and who holds what in the run's database: why the dispatcher did not send it."""
+    url = (logs / "database_url").read_text().replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT id, kind, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error"
+            " FROM auth.outgoing_emails WHERE recipient = $1",
+            email,
+        )
+        sessions = await connection.fetch(
+            "SELECT pid, application_name, state, wait_event_type, wait_event, xact_start, left(query, 160) AS query"
+            " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        now = await connection.fetchval("SELECT now()")
+    finally:
+        await connection.close()
+    return [f"now {now}"] + [f"row {dict(row)}" for row in rows] + [f"session {dict(s)}" for s in sessions]
 
 
 def _mail_log_lines(logs: Path, last: int = 30) -> list[str]:

@@ -179,6 +179,7 @@ def running_fleet(
     logs.mkdir(parents=True, exist_ok=True)
     ports = {service: free_port() for service in SERVICES}
     env = _fleet_env(run, ports, logs, settings or {})
+    (logs / "database_url").write_text(run.database_url)  # for a failing test's evidence
     migrate(MIGRATED, env, cwd=ROOT)
     env.update(_gateway_service_client(env))
     # Geocoding is ready only once its places are loaded; a no-op when the geocoding tests of this run seeded.
