@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,8 @@ class Persistence:
     schema: str
     migrations_dir: Path
     tables: MessagingTables | None = None
+    server_settings: Mapping[str, str] = field(default_factory=dict)
+    """Postgres settings of every pooled connection, beyond the search path and statement timeout."""
 
 
 _logger = logging.getLogger("nocturna.shell")
@@ -77,7 +79,7 @@ class ServiceShell:
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
         self.migrations: Migrations | None = None
         if persistence is not None:
-            self.engine = create_engine(settings, persistence.schema)
+            self.engine = create_engine(settings, persistence.schema, persistence.server_settings)
             if self.tracer_provider is not None:
                 instrument_sqlalchemy(self.engine, self.tracer_provider)
             self.session_factory = create_session_factory(self.engine)

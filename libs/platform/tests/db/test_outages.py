@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from nocturna_platform.db.engine import create_engine
+from nocturna_platform.db.engine import create_engine, driver_connection
 from nocturna_platform.db.outages import is_database_outage, is_unstorable_text
 from nocturna_platform.http.problems import problem_from_exception
-from nocturna_platform.settings import ServiceSettings
+from nocturna_platform.settings import DatabasePoolSettings, ServiceSettings
 from nocturna_platform.testing.infrastructure import with_database
 from nocturna_platform.testing.isolated_run import TestRun
 from sqlalchemy import exc as sa_exc
@@ -127,3 +127,49 @@ async def test_text_the_database_cannot_store_is_the_clients_422_not_a_500(
     assert problem is not None
     assert (problem.status, problem.code) == (422, "invalid_text")
     assert problem_from_exception(_wrapped(asyncpg.exceptions.UniqueViolationError())) is None
+
+
+async def test_text_the_database_cannot_store_through_the_driver_connection_is_a_422_too(
+    test_run: TestRun,
+) -> None:
+    engine = create_engine(ServiceSettings(service_name="probe", database_url=test_run.database_url), "probe")
+    try:
+        with pytest.raises(asyncpg.exceptions.CharacterNotInRepertoireError) as refused:
+            async with driver_connection(engine) as connection:
+                await connection.fetchval("SELECT CAST($1 AS text)", "Par\x00is")
+    finally:
+        await engine.dispose()
+    problem = problem_from_exception(refused.value)
+    assert problem is not None
+    assert (problem.status, problem.code) == (422, "invalid_text")
+
+
+async def test_a_driver_connection_lost_under_a_statement_is_an_outage_and_the_pool_is_replaced(
+    test_run: TestRun,
+) -> None:
+    """The server ended the connection (a restart, an idle timeout): a 503, and no pooled connection of that
+    time is handed out again. Its settings (`server_settings`) are on every connection."""
+    settings = ServiceSettings(
+        service_name="probe-lost",
+        database_url=test_run.database_url,
+        database_pool=DatabasePoolSettings(pre_ping=False),  # as the services with a hot read path run
+    )
+    engine = create_engine(settings, "probe", {"plan_cache_mode": "force_generic_plan"})
+    try:
+        async with driver_connection(engine) as first, driver_connection(engine) as second:
+            assert await first.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+            pids = {first.get_server_pid(), second.get_server_pid()}
+        admin = await asyncpg.connect(test_run.database_url)
+        try:
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids))
+        finally:
+            await admin.close()
+        with pytest.raises(sa_exc.DBAPIError) as lost:
+            async with driver_connection(engine) as connection:
+                await connection.fetchval("SELECT 1")
+        assert is_database_outage(lost.value)
+        async with driver_connection(engine) as connection:  # the other dead one is not handed out
+            assert await connection.fetchval("SELECT 1") == 1
+            assert connection.get_server_pid() not in pids
+    finally:
+        await engine.dispose()

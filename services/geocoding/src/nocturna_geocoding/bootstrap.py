@@ -17,7 +17,7 @@ from nocturna_geocoding.application.search_places import SearchPlacesHandler
 from nocturna_geocoding.application.use_cases import GeocodingUseCases
 from nocturna_geocoding.infrastructure.geonames_seed import DATASET, GeoNamesSeeder
 from nocturna_geocoding.infrastructure.nominatim import NominatimProvider, nominatim_geocoder
-from nocturna_geocoding.infrastructure.sql_places import SqlPlaceDirectory
+from nocturna_geocoding.infrastructure.sql_places import SERVER_SETTINGS, SqlPlaceDirectory
 from nocturna_geocoding.infrastructure.tables import SCHEMA
 from nocturna_geocoding.infrastructure.zones import SystemTimeZoneDatabase, TimezoneFinderLocator
 from nocturna_geocoding.settings import GeocodingSettings
@@ -46,7 +46,9 @@ class GeocodingService:
     def __init__(self, settings: GeocodingSettings | None = None) -> None:
         settings = settings or GeocodingSettings()
         self.shell = shell = ServiceShell(
-            settings, persistence=Persistence(SCHEMA, MIGRATIONS), uses_broker=False
+            settings,
+            persistence=Persistence(SCHEMA, MIGRATIONS, server_settings=SERVER_SETTINGS),
+            uses_broker=False,
         )
         assert shell.engine is not None
         self.seeder = GeoNamesSeeder(shell.engine)

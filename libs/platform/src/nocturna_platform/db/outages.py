@@ -45,4 +45,4 @@ def is_unstorable_text(error: BaseException) -> bool:
     """Text Postgres cannot store reached a statement: a NUL character, which JSON and URLs can carry."""
     if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
         return isinstance(error.orig.__cause__, _UNSTORABLE_TEXT)
-    return False
+    return isinstance(error, _UNSTORABLE_TEXT)  # raised by asyncpg itself (`db.engine.driver_connection`)

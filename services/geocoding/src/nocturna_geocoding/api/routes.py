@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 from nocturna_platform.http.openapi import problem_responses
 from nocturna_platform.http.problems import FieldError, Problem
 from nocturna_platform.http.state import from_app_state
@@ -37,18 +38,23 @@ class PlaceView(BaseModel):
 
     @classmethod
     def of(cls, place: Place) -> PlaceView:
-        return cls(
-            id=place.id,
-            name=place.name,
-            label=place.label,
-            country_code=place.country_code,
-            country=place.country,
-            admin1=place.admin1,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            timezone=place.timezone,
-            population=place.population,
-        )
+        return cls(**_place_fields(place))
+
+
+def _place_fields(place: Place) -> dict[str, object]:
+    """A place as `PlaceView` shows it, in its order."""
+    return {
+        "id": place.id,
+        "name": place.name,
+        "label": place.label,
+        "country_code": place.country_code,
+        "country": place.country,
+        "admin1": place.admin1,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "timezone": place.timezone,
+        "population": place.population,
+    }
 
 
 class PlaceSearchResponse(BaseModel):
@@ -102,7 +108,9 @@ async def search_places(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> PlaceSearchResponse:
+) -> JSONResponse:
+    """Answered as JSON directly, in `PlaceSearchResponse`'s shape (its schema is the documented one):
+    building ten `PlaceView`s and validating them again as the response model cost a fifth of a search."""
     text = q.strip()
     if not text:
         raise Problem(
@@ -112,7 +120,7 @@ async def search_places(
             errors=[FieldError("q", "must not be blank", "blank", "query")],
         )
     places = await handlers.search_places(PlaceQuery(text, country.upper() if country else None, limit))
-    return PlaceSearchResponse(items=[PlaceView.of(place) for place in places])
+    return JSONResponse({"items": [_place_fields(place) for place in places]})
 
 
 @router.get("/api/v1/geo/places/nearest", response_model=PlaceView, responses=problem_responses(404))
@@ -140,7 +148,8 @@ async def timezone(
     lat: float,
     lon: float,
     local: Annotated[str, Query(description="Wall-clock time at the place, `YYYY-MM-DDTHH:MM:SS`.")],
-) -> TimezoneResponse:
+) -> JSONResponse:
+    """Answered as JSON directly in `TimezoneResponse`'s shape, as a search is (see `search_places`)."""
     wall = _parse_local(local)
     try:
         answer = await handlers.resolve_timezone(lat, lon, wall)
@@ -148,20 +157,22 @@ async def timezone(
         raise _coordinates_problem(error) from None
     resolution = answer.resolution
     primary = resolution.primary
-    return TimezoneResponse(
-        zone=resolution.zone,
-        local=resolution.local.strftime("%Y-%m-%dT%H:%M:%S"),
-        status=resolution.status.value,
-        utc_offset=_offset(primary.utc_offset),
-        utc_offset_seconds=int(primary.utc_offset.total_seconds()),
-        is_dst=primary.is_dst,
-        abbreviation=primary.abbreviation,
-        utc=_utc(primary),
-        candidates=[
-            CandidateView(utc=_utc(c), utc_offset=_offset(c.utc_offset), is_dst=c.is_dst)
-            for c in resolution.candidates
-        ],
-        tzdata_version=answer.tzdata_version,
+    return JSONResponse(
+        {
+            "zone": resolution.zone,
+            "local": resolution.local.strftime("%Y-%m-%dT%H:%M:%S"),
+            "status": resolution.status.value,
+            "utc_offset": _offset(primary.utc_offset),
+            "utc_offset_seconds": int(primary.utc_offset.total_seconds()),
+            "is_dst": primary.is_dst,
+            "abbreviation": primary.abbreviation,
+            "utc": _utc(primary),
+            "candidates": [
+                {"utc": _utc(c), "utc_offset": _offset(c.utc_offset), "is_dst": c.is_dst}
+                for c in resolution.candidates
+            ],
+            "tzdata_version": answer.tzdata_version,
+        }
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 
@@ -39,7 +38,7 @@ class SearchPlacesHandler:
             except Exception:
                 _logger.warning("remote geocoding failed", exc_info=True)
                 return []
-        await self._cache.put(key, [dataclasses.asdict(place) for place in places])
+        await self._cache.put(key, [dict(vars(place)) for place in places])  # `asdict` costs 10x more
         return places
 
     def _key(self, query: PlaceQuery) -> str:
