@@ -205,7 +205,7 @@ async def _used(client: httpx.AsyncClient, token: str) -> int:
 
 
 async def test_broker_connections_cut_mid_burst_lose_and_duplicate_nothing(
-    fleet: Fleet, test_run: TestRun, admin: Admin, listening_socket: Listen
+    fleet: Fleet, fleet_run: TestRun, admin: Admin, listening_socket: Listen
 ) -> None:
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=30) as client:
         token = await _unlimited_user(client, admin)
@@ -216,12 +216,12 @@ async def test_broker_connections_cut_mid_burst_lose_and_duplicate_nothing(
             _burst(client, token, 200, concurrency=8, created=created, failures=failures)
         )
         await until(lambda: true(len(created) >= 40), "the first 40 charts of the burst", timeout=60)
-        closed = await close_broker_connections(test_run)
+        closed = await close_broker_connections(fleet_run)
         await burst
 
         await until(lambda: true(set(announced) >= set(created)), "every chart on the WebSocket", timeout=60)
         await until(lambda: equals(_used(client, token), 200), "200 usage records", timeout=60)
-        await until(lambda: _no_backlog(test_run), "an empty outbox", timeout=30)
+        await until(lambda: _no_backlog(fleet_run), "an empty outbox", timeout=30)
         await asyncio.sleep(2)  # room for a late duplicate to show itself
         used = await _used(client, token)
 
@@ -278,7 +278,7 @@ async def _all_charts(client: httpx.AsyncClient, token: str) -> list[str]:
 
 
 async def test_a_database_outage_fails_fast_with_503_and_recovers(
-    fleet: Fleet, test_run: TestRun, infrastructure: Infrastructure, admin: Admin
+    fleet: Fleet, fleet_run: TestRun, infrastructure: Infrastructure, admin: Admin
 ) -> None:
     # Every process with a database pool must see the outage and recover before the test ends: chart and
     # geocoding run without pre-ping, so a pool never used during the outage would answer the next test's
@@ -304,7 +304,7 @@ async def test_a_database_outage_fails_fast_with_503_and_recovers(
         traffic = asyncio.create_task(load(client, token))
         try:
             await until(lambda: true(len(answers) >= 4), "traffic before the outage")
-            async with database_outage(test_run, infrastructure.database_url):
+            async with database_outage(fleet_run, infrastructure.database_url):
                 phase = "outage"
                 await until(lambda: none_ready(database_users), "every database user turning unready")
                 await until(lambda: true(_count(answers, "outage", 503) >= 6), "503s during the outage")
@@ -374,16 +374,16 @@ async def test_a_hanging_remote_engine_times_out_as_problems_and_opens_the_break
 
 
 async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
-    fleet: Fleet, test_run: TestRun, admin: Admin
+    fleet: Fleet, fleet_run: TestRun, admin: Admin
 ) -> None:
-    queue = f"{test_run.queue_prefix}subscription.{CALCULATED}"
+    queue = f"{fleet_run.queue_prefix}subscription.{CALCULATED}"
     ghost = uuid7()  # a user whose registration the subscription service has not seen
     poison = ChartCalculated(
         calculation_id=uuid7(), user_id=ghost, chart_id=uuid7(), engine="swisseph", calculated_at=now()
     )
     async with httpx.AsyncClient(base_url=fleet.gateway, timeout=30) as client, admin.client() as operator:
-        poison_id = await publish(test_run, poison)
-        await until(lambda: equals(queue_depth(test_run, f"{queue}.dlq"), 1), "the poison in the DLQ")
+        poison_id = await publish(fleet_run, poison)
+        await until(lambda: equals(queue_depth(fleet_run, f"{queue}.dlq"), 1), "the poison in the DLQ")
 
         token = await sign_in(client, "flowing")
         await until(lambda: _created(client, token), "a chart after the poison")
@@ -396,10 +396,12 @@ async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
             timeout=40,
         )
 
-        await publish(test_run, UserRegistered(user_id=ghost, email="ghost@example.com", registered_at=now()))
+        await publish(
+            fleet_run, UserRegistered(user_id=ghost, email="ghost@example.com", registered_at=now())
+        )
         ghost_usage = f"/api/v1/admin/users/{ghost}/usage"
         await until(lambda: _status(operator, ghost_usage, 200), "the ghost's subscription (the fix)")
-        assert await usage_records(test_run, poison_id) == 0
+        assert await usage_records(fleet_run, poison_id) == 0
         replayed = await asyncio.to_thread(
             subprocess.run,
             service_command("subscription", "replay-dlq", queue),
@@ -411,8 +413,8 @@ async def test_a_poison_message_is_dead_lettered_then_replayed_after_the_fix(
             timeout=120,
         )
         # Counted in the period its calculation falls in, before the late subscription's: look at the record.
-        await until(lambda: equals(usage_records(test_run, poison_id), 1), "the replayed event's usage")
-        depth_after = await queue_depth(test_run, f"{queue}.dlq")
+        await until(lambda: equals(usage_records(fleet_run, poison_id), 1), "the replayed event's usage")
+        depth_after = await queue_depth(fleet_run, f"{queue}.dlq")
 
     assert replayed.stdout.strip() == f"replayed 1 message(s) from {queue}.dlq"
     assert depth_after == 0
