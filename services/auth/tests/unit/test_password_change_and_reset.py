@@ -36,6 +36,7 @@ from services.auth.tests.unit.builders import (
     new_ids,
     secret_in,
 )
+from services.auth.tests.unit.watching import CountedUnits, WatchedHasher
 
 EMAIL = "ada@example.com"
 NEW_PASSWORD = "a brand new passphrase"
@@ -323,3 +324,41 @@ async def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(
     limiter.now += timedelta(seconds=61)
     await change(ChangePassword(user.id, current, PASSWORD, NEW_PASSWORD, "192.0.2.1"))
     assert await hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)
+
+
+async def test_no_database_transaction_is_open_while_either_password_is_hashed(
+    store: InMemoryAuthStore,
+) -> None:
+    """A change checks the current password and hashes the new one (0.3 s of CPU each, deployed): the pool's
+    connections must not wait on them."""
+    units = CountedUnits(store)
+    open_during_hashing: list[int] = []
+    user = await _registered(store, FakePasswordHasher())
+    hasher = WatchedHasher(lambda: open_during_hashing.append(units.open), hashing=True)
+    check = ThrottledPasswordCheck(
+        hasher, InMemoryLoginAttemptLimiter(NOW, LockoutPolicy(3, 60, 600), LockoutPolicy(100, 60, 600))
+    )
+    change = ChangePasswordHandler(units, hasher, check, POLICY, MAIL, clock(store), ACCESS_TOKEN_TTL)
+
+    await change(ChangePassword(user.id, None, PASSWORD, NEW_PASSWORD))
+
+    assert open_during_hashing == [0, 0]
+    assert await hasher.verify(store.users[user.id].password_hash, NEW_PASSWORD)
+
+
+async def test_a_password_changed_while_the_current_one_was_checked_is_kept(store: InMemoryAuthStore) -> None:
+    """Two changes at once: the one whose checked password is no longer current changes nothing."""
+    user = await _registered(store, FakePasswordHasher())
+
+    def changed_meanwhile() -> None:
+        store.users[user.id].password_hash = "v1$changed by another request"
+
+    hasher = WatchedHasher(changed_meanwhile)
+    [other] = _signed_in(store, user, 2)
+
+    with pytest.raises(InvalidCredentials):
+        await _change(store, hasher)(ChangePassword(user.id, None, PASSWORD, NEW_PASSWORD))
+
+    assert store.users[user.id].password_hash == "v1$changed by another request"
+    assert store.sessions[other].is_active(store.now)
+    assert mails(store, EMAIL, EmailKind.PASSWORD_CHANGED) == []

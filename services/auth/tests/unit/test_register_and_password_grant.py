@@ -32,6 +32,7 @@ from services.auth.tests.unit.builders import (
     new_ids,
     secret_in,
 )
+from services.auth.tests.unit.watching import CountedUnits, WatchedHasher
 
 
 @pytest.fixture
@@ -201,48 +202,13 @@ async def test_wrong_credentials_get_one_answer_and_start_no_session(
     assert issuer.issued == []
 
 
-class _CountedUnits:
-    """The store's units of work, counting how many are open."""
-
-    def __init__(self, store: InMemoryAuthStore) -> None:
-        self.store, self.open = store, 0
-
-    def __call__(self) -> _CountedUnit:
-        return _CountedUnit(self, self.store())
-
-
-class _CountedUnit:
-    def __init__(self, units: _CountedUnits, unit: Any) -> None:
-        self._units, self._unit = units, unit
-
-    async def __aenter__(self) -> Any:
-        self._units.open += 1
-        return await self._unit.__aenter__()
-
-    async def __aexit__(self, *exc: object) -> Any:
-        self._units.open -= 1
-        return await self._unit.__aexit__(*exc)
-
-
-class _WatchedHasher(FakePasswordHasher):
-    """Runs `during` inside each verification: what else happens while a real hash would take 0.1 s."""
-
-    def __init__(self, during: Callable[[], None]) -> None:
-        super().__init__()
-        self._during = during
-
-    async def verify(self, password_hash: str, password: str) -> bool:
-        self._during()
-        return await super().verify(password_hash, password)
-
-
 async def test_no_database_transaction_is_open_while_the_password_is_checked(
     store: InMemoryAuthStore,
 ) -> None:
     """A burst of logins queued for the hashing threads must not hold the pool's connections."""
-    units = _CountedUnits(store)
+    units = CountedUnits(store)
     open_during_checks: list[int] = []
-    hasher = _WatchedHasher(lambda: open_during_checks.append(units.open))
+    hasher = WatchedHasher(lambda: open_during_checks.append(units.open))
     await _register(store, hasher)(RegisterUser("ada@example.com", PASSWORD))
 
     await _grant(units, hasher, FakeAccessTokenIssuer())(PasswordGrant("ada@example.com", PASSWORD))
@@ -256,7 +222,7 @@ async def test_a_password_changed_while_it_was_checked_starts_no_session(store: 
         for user in store.users.values():
             user.password_hash = "v1$a new password"
 
-    hasher, issuer = _WatchedHasher(changed_meanwhile), FakeAccessTokenIssuer()
+    hasher, issuer = WatchedHasher(changed_meanwhile), FakeAccessTokenIssuer()
     await _register(store, hasher)(RegisterUser("ada@example.com", PASSWORD))
 
     with pytest.raises(InvalidCredentials):

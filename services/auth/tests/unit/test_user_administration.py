@@ -43,6 +43,7 @@ from nocturna_contracts.auth.v1 import (
 
 from services.auth.tests.fakes import FakePasswordHasher, InMemoryAuthStore, InMemoryLoginAttemptLimiter
 from services.auth.tests.unit.builders import POLICY, mailer
+from services.auth.tests.unit.watching import CountedUnits, WatchedHasher
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=15)
@@ -311,6 +312,38 @@ async def test_deleting_ones_own_account_needs_the_password(store: InMemoryAuthS
     await delete(DeleteAccount(user.id, PASSWORD))
     assert user.id not in store.users
     assert store.published == [UserDeleted(user_id=user.id, deleted_at=NOW)]
+
+
+async def test_no_database_transaction_is_open_while_a_deletion_checks_the_password(
+    store: InMemoryAuthStore,
+) -> None:
+    user = _user(store, 2)
+    units = CountedUnits(store)
+    open_during_checks: list[int] = []
+    hasher = WatchedHasher(lambda: open_during_checks.append(units.open))
+
+    await DeleteAccountHandler(units, _password_check(hasher), lambda: NOW, TTL)(
+        DeleteAccount(user.id, PASSWORD)
+    )
+
+    assert open_during_checks == [0]
+    assert user.id not in store.users
+
+
+async def test_a_password_changed_while_a_deletion_checked_it_keeps_the_account(
+    store: InMemoryAuthStore,
+) -> None:
+    user = _user(store, 2)
+
+    def changed_meanwhile() -> None:
+        store.users[user.id].password_hash = "v1$changed by another request"
+
+    delete = DeleteAccountHandler(store, _password_check(WatchedHasher(changed_meanwhile)), lambda: NOW, TTL)
+    with pytest.raises(PasswordMismatch):
+        await delete(DeleteAccount(user.id, PASSWORD))
+
+    assert user.id in store.users
+    assert store.published == []
 
 
 async def test_a_deleted_email_can_register_again_as_a_new_account(store: InMemoryAuthStore) -> None:

@@ -30,7 +30,10 @@ class ChangePassword:
 class ChangePasswordHandler:
     """Needs the current password (wrong guesses count like failed sign-ins, growing lockout); the policy
     applies to the new one. Every other session of the user ends,
-    pending reset links die, and the owner is told by mail."""
+    pending reset links die, and the owner is told by mail.
+
+    Both passwords are hashed between two short transactions, as the password grant checks its password:
+    the second writes the new hash only if the account still has the hash that was checked."""
 
     def __init__(
         self,
@@ -51,15 +54,23 @@ class ChangePasswordHandler:
         self._access_token_ttl = access_token_ttl
 
     async def __call__(self, command: ChangePassword) -> None:
-        now = self._clock()
         async with self._uow() as uow:
             user = await uow.users.get(command.user_id)
-            if user is None:
+        if user is None:
+            raise AccountNotFound("the account does not exist")
+        checked_hash = user.password_hash
+        if not await self._password_check(user, command.current_password, command.ip):
+            raise InvalidCredentials("the current password is wrong")
+        await user.change_password(command.new_password, self._hasher, self._policy)
+        now = self._clock()
+        async with self._uow() as uow:
+            current = await uow.users.get_for_update(user.id)
+            if current is None:
                 raise AccountNotFound("the account does not exist")
-            if not await self._password_check(user, command.current_password, command.ip):
+            if current.password_hash != checked_hash:  # changed meanwhile: what was checked is not current
                 raise InvalidCredentials("the current password is wrong")
-            await user.change_password(command.new_password, self._hasher, self._policy)
-            await uow.users.save(user)
+            current.password_hash = user.password_hash
+            await uow.users.save(current)
             others = [s for s in await uow.sessions.active_for_user(user.id) if s.id != command.session_id]
             await revoke_sessions(
                 uow,
@@ -69,5 +80,5 @@ class ChangePasswordHandler:
                 access_token_ttl=self._access_token_ttl,
             )
             await supersede_tokens(uow, user.id, TokenPurpose.RESET_PASSWORD, now)
-            await uow.outgoing_emails.queue(self._mail.password_changed(user.email))
+            await uow.outgoing_emails.queue(self._mail.password_changed(current.email))
             await uow.commit()

@@ -22,7 +22,8 @@ class DeleteAccount:
 
 class DeleteAccountHandler:
     """A stolen access token alone cannot erase an account: the password is checked first, and wrong
-    guesses count like failed sign-ins."""
+    guesses count like failed sign-ins. The password is checked outside any transaction (see the password
+    grant); the erasure happens only if the account still has the hash that was checked."""
 
     def __init__(
         self,
@@ -38,10 +39,17 @@ class DeleteAccountHandler:
 
     async def __call__(self, command: DeleteAccount) -> None:
         async with self._uow() as uow:
-            user = await uow.users.get_for_update(command.user_id)
-            if user is None:
+            user = await uow.users.get(command.user_id)
+        if user is None:
+            raise UserNotFound("the account does not exist")
+        checked_hash = user.password_hash
+        if not await self._password_check(user, command.password, command.ip):
+            raise PasswordMismatch("the password is not correct")
+        async with self._uow() as uow:
+            current = await uow.users.get_for_update(user.id)
+            if current is None:
                 raise UserNotFound("the account does not exist")
-            if not await self._password_check(user, command.password, command.ip):
+            if current.password_hash != checked_hash:  # changed meanwhile: what was checked is not current
                 raise PasswordMismatch("the password is not correct")
-            await erase_user(uow, user, now=self._clock(), access_token_ttl=self._access_token_ttl)
+            await erase_user(uow, current, now=self._clock(), access_token_ttl=self._access_token_ttl)
             await uow.commit()
