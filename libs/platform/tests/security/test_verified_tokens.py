@@ -109,5 +109,5 @@ async def test_at_most_the_configured_number_of_tokens_is_remembered(
     for token in (first, second, third, third, second):
         await verifier.verify(token)
     assert len(signature_checks) == 3
-    await verifier.verify(first)  # evicted, the least recently used
+    await verifier.verify(first)  # forgotten: the first remembered
     assert len(signature_checks) == 4

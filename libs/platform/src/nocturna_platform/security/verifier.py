@@ -36,7 +36,7 @@ Reason = Literal[
 _ALGORITHMS = (ALGORITHM,)
 _REQUIRED_CLAIMS = ("sub", "jti", "exp", "iat")
 VERIFIED_TOKENS = 4_096
-"""Signatures remembered (least recently used evicted first): ~1 KiB each."""
+"""Signatures remembered, the first remembered forgotten first: ~1 KiB each."""
 
 
 class InvalidToken(Exception):
@@ -51,8 +51,8 @@ class TokenVerifier:
     """Turns a bearer token into a `Principal` or raises `InvalidToken`; keys come parsed from the key set.
 
     A client sends the same access token with every request until it expires, and an ES256 check costs
-    ~0.3 ms of CPU (more than anything else in reading a request). So the last `verified_tokens` tokens whose
-    signature held are remembered with the key that verified them and their claims. A remembered token is
+    ~0.15 ms of CPU (measured in process; a remembered token 0.01 ms). So the last `verified_tokens` tokens
+    whose signature held are remembered with the key that verified them and their claims. A remembered token is
     served again only while its `kid` still names that very key (a key withdrawn from the set, or replaced,
     ends it); issuer, audience, time and claims are checked on every call, as for a new token."""
 
@@ -75,9 +75,8 @@ class TokenVerifier:
         if remembered is not None:
             kid, key, claims = remembered
             if await self._keys.get(kid) is key:
-                self._verified.move_to_end(token)
                 return self._principal(claims)
-            del self._verified[token]
+            self._verified.pop(token, None)  # another request may have dropped it while the keys were read
         kid, key, claims = await self._checked(token)
         principal = self._principal(claims)
         if self._verified_tokens > 0:
