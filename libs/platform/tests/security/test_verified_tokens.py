@@ -3,6 +3,7 @@ else of the verification."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ class _PublishedKeys:
         self.by_kid = parse_jwks({"keys": [key.public_jwk() for key in keys]})
 
     async def get(self, kid: str) -> ECKey | None:
+        await asyncio.sleep(0)  # as a key set that may fetch: other requests run meanwhile
         return self.by_kid.get(kid)
 
 
@@ -82,6 +84,20 @@ async def test_a_remembered_token_ends_with_its_key(
 
     keys.by_kid[signing_key.kid] = withdrawn
     assert (await verifier.verify(token)).subject
+
+
+async def test_requests_sharing_a_token_whose_key_was_withdrawn_are_all_refused(
+    settings: TokenVerificationSettings, signing_key: SigningKey, clock: FakeClock, issue: Callable[..., str]
+) -> None:
+    keys = _PublishedKeys(signing_key)
+    verifier = TokenVerifier(settings, keys, clock.now)
+    token = issue()
+    await verifier.verify(token)
+    keys.by_kid.clear()
+
+    outcomes = await asyncio.gather(*(verifier.verify(token) for _ in range(3)), return_exceptions=True)
+
+    assert [getattr(outcome, "reason", outcome) for outcome in outcomes] == ["unknown_kid"] * 3
 
 
 async def test_a_token_that_differs_in_one_character_is_checked_anew(
