@@ -109,8 +109,6 @@ async def search_places(
     country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> JSONResponse:
-    """Answered as JSON directly, in `PlaceSearchResponse`'s shape (its schema is the documented one):
-    building ten `PlaceView`s and validating them again as the response model cost a fifth of a search."""
     text = q.strip()
     if not text:
         raise Problem(
@@ -120,6 +118,8 @@ async def search_places(
             errors=[FieldError("q", "must not be blank", "blank", "query")],
         )
     places = await handlers.search_places(PlaceQuery(text, country.upper() if country else None, limit))
+    # Written as JSON in `PlaceSearchResponse`'s shape (the documented schema; `test_answer_shapes.py` holds
+    # them together), sparing ten `PlaceView`s and FastAPI's validation of them again as the response model.
     return JSONResponse({"items": [_place_fields(place) for place in places]})
 
 
@@ -149,7 +149,6 @@ async def timezone(
     lon: float,
     local: Annotated[str, Query(description="Wall-clock time at the place, `YYYY-MM-DDTHH:MM:SS`.")],
 ) -> JSONResponse:
-    """Answered as JSON directly in `TimezoneResponse`'s shape, as a search is (see `search_places`)."""
     wall = _parse_local(local)
     try:
         answer = await handlers.resolve_timezone(lat, lon, wall)
@@ -157,7 +156,7 @@ async def timezone(
         raise _coordinates_problem(error) from None
     resolution = answer.resolution
     primary = resolution.primary
-    return JSONResponse(
+    return JSONResponse(  # in `TimezoneResponse`'s shape, as a search answers (see `search_places`)
         {
             "zone": resolution.zone,
             "local": resolution.local.strftime("%Y-%m-%dT%H:%M:%S"),
