@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from nocturna_geocoding.api.routes import PlaceSearchResponse, PlaceView, TimezoneResponse
+from nocturna_platform.db.engine import driver_connection
 
 from services.geocoding.tests.conftest import GeocodingHarness
 
@@ -30,3 +31,11 @@ async def test_a_timezone_answers_in_the_documented_shape(geocoding: GeocodingHa
     body = response.json()
     assert TimezoneResponse.model_validate(body, strict=True).model_dump() == body
     assert list(body) == list(TimezoneResponse.model_fields)
+
+
+async def test_the_services_connections_plan_each_statement_once(geocoding: GeocodingHarness) -> None:
+    """The search statements are written for generic plans; the service's pool asks Postgres for them."""
+    assert geocoding.service.shell.engine is not None
+    async with driver_connection(geocoding.service.shell.engine) as connection:
+        assert await connection.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+        assert await connection.fetchval("SHOW pg_trgm.similarity_threshold") == "0.3"
